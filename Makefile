@@ -1,0 +1,39 @@
+# make run   - install, build the shipped datasets, serve the dashboard at http://localhost:8501
+# make test  - install with test dependencies and run the whole suite
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+
+.PHONY: run test install data demo lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+# Publish the shipped datasets (demonstration + ICE FY2019) into data/datasets if they are missing
+# or their source changed. The published versions are derived files: never committed.
+data: install
+	$(PY) -m dashboard.shipped
+
+run: data
+	$(VENV)/bin/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
+
+test: install
+	$(PY) -m pytest -q -n 2 --dist loadgroup
+
+lint: install
+	$(VENV)/bin/ruff check dashboard tests benchmarks scripts
+	$(VENV)/bin/ruff format --check dashboard tests benchmarks scripts
+
+demo: install
+	$(PY) -m dashboard.demo --out data/sources/demo/encounters.csv
+
+bench: data
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) data/datasets test-artifacts

@@ -1,0 +1,194 @@
+"""`encounters`: the contributor's command line (validate, diff, publish, history, rollback, codebook)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from dashboard import store
+from dashboard.paths import datasets_dir
+
+EXIT_OK, EXIT_INVALID_ROWS, EXIT_UNUSABLE = 0, 1, 2
+
+
+def _print_problems(prepared, limit: int | None) -> None:
+    problems = prepared.problems
+    shown = problems if limit is None else problems.head(limit)
+    for p in shown.itertuples(index=False):
+        print(f"{prepared.source}: row {p.row}, column {p.column}: {p.reason}")
+    if limit is not None and len(problems) > limit:
+        print(f"... and {len(problems) - limit:,} more problems (use --all to see every one, or --format json)")
+
+
+def cmd_validate(args) -> int:
+    from dashboard.ingest.pipeline import prepare, problem_summary
+
+    prepared = prepare(args.path, mapping=args.mapping, with_records=False)
+    counts = prepared.counts()
+    if args.format == "json":
+        out = {
+            "file": prepared.source,
+            "read": prepared.report.describe(),
+            "notes": prepared.notes,
+            "problems": [
+                {"file": prepared.source, **{k: (int(v) if k == "row" else v) for k, v in p.items()}}
+                for p in prepared.problems.to_dict("records")
+            ],
+            **counts,
+        }
+        print(json.dumps(out, indent=1, default=str))
+    else:
+        print(prepared.report.describe())
+        for note in prepared.notes:
+            print(f"note: {note}")
+        _print_problems(prepared, None if args.all else 200)
+        if args.mapping and not prepared.problems.empty:
+            print("\nValues to fix or add to the mapping (count, first rows):")
+            for s in problem_summary(prepared.problems).head(30).itertuples(index=False):
+                print(f"  {s.column}: {s.value!r} x{s.count} (rows {s.rows}): {s.reason}")
+        print(f"rows in: {counts['rows_in']:,}, valid: {counts['rows_valid']:,}, invalid: {counts['rows_invalid']:,}")
+    return EXIT_OK if counts["rows_invalid"] == 0 else EXIT_INVALID_ROWS
+
+
+def cmd_publish(args) -> int:
+    from dashboard.ingest.pipeline import prepare, publish_prepared
+
+    prepared = prepare(args.path, mapping=args.mapping)
+    print(prepared.report.describe())
+    for note in prepared.notes:
+        print(f"note: {note}")
+    _print_problems(prepared, 20)
+    metadata = None
+    if args.metadata:
+        import yaml
+
+        metadata = yaml.safe_load(Path(args.metadata).read_text(encoding="utf-8"))
+    manifest = publish_prepared(prepared, datasets_dir(args.data_dir), args.dataset, who=args.who, metadata=metadata)
+    ch = manifest["changes"]
+    print(
+        f"published {args.dataset} version {manifest['version']}: "
+        f"rows in {manifest['rows_in']:,} = published {manifest['rows_published']:,} "
+        f"+ quarantined {manifest['rows_quarantined']:,}"
+    )
+    print(f"changes: {ch['added']:,} added, {ch['changed']:,} changed, {ch['removed']:,} removed")
+    if manifest["rows_quarantined"]:
+        qpath = store.version_dir(datasets_dir(args.data_dir), args.dataset, manifest["version"]) / "quarantine.csv"
+        print(f"quarantined rows and their reasons: {qpath}")
+    return EXIT_OK
+
+
+def cmd_diff(args) -> int:
+    from dashboard.ingest.pipeline import diff_prepared, prepare
+
+    prepared = prepare(args.path, mapping=args.mapping)
+    changes = diff_prepared(prepared, datasets_dir(args.data_dir), args.dataset)
+    s = changes.summary()
+    print(f"publishing {prepared.source} to {args.dataset} would change:")
+    print(f"  {s['added']:,} added, {s['changed']:,} changed, {s['removed']:,} removed")
+    print(f"  ({prepared.counts()['rows_invalid']:,} invalid rows would be quarantined)")
+    for i in changes.added[:20]:
+        print(f"  + {i}")
+    for i, fields in list(changes.changed.items())[:20]:
+        print(f"  ~ {i}: {', '.join(fields)}")
+    for i in changes.removed[:20]:
+        print(f"  - {i}")
+    return EXIT_OK
+
+
+def cmd_history(args) -> int:
+    rows = store.history(datasets_dir(args.data_dir), args.dataset)
+    if not rows:
+        print(f'dataset "{args.dataset}" has no published version')
+        return EXIT_UNUSABLE
+    for h in rows:
+        ch = h.get("changes", {})
+        mark = "*" if h["current"] else " "
+        what = h.get("action", "publish") + (f" to {h['rolled_back_to']}" if h.get("rolled_back_to") else "")
+        print(
+            f"{mark} v{h['version']}  {h['published_at']}  {what}  {h['rows_published']:,} records "
+            f"(+{ch.get('added', 0):,} ~{ch.get('changed', 0):,} -{ch.get('removed', 0):,})"
+            f"  {h.get('input_file') or ''}  {h.get('published_by') or ''}"
+        )
+    return EXIT_OK
+
+
+def cmd_rollback(args) -> int:
+    manifest = store.rollback(datasets_dir(args.data_dir), args.dataset, args.to, who=args.who)
+    print(f"{args.dataset}: version {args.to} restored as version {manifest['version']}")
+    return EXIT_OK
+
+
+def cmd_codebook(args) -> int:
+    from dashboard.codebook import codebook_markdown
+
+    records = None
+    if args.dataset:
+        records = store.load_records(datasets_dir(args.data_dir), args.dataset)
+    print(codebook_markdown(records, args.dataset))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="encounters", description=__doc__)
+    parser.add_argument("--data-dir", help="directory of published datasets (default: $ENCOUNTERS_DATA_DIR or data/datasets)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name, func, help_text):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("validate", cmd_validate, "check a file and report every problem by row and column")
+    p.add_argument("path")
+    p.add_argument("--dataset", help="the dataset the file is meant for (for context only)")
+    p.add_argument("--mapping", help="a mapping file (data/mappings/*.yaml) for a file in a foreign format")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--all", action="store_true", help="print every problem (text format)")
+
+    for name, func, text in (
+        ("publish", cmd_publish, "validate, clean and publish a file as the new version of a dataset"),
+        ("diff", cmd_diff, "what publishing a file would change, without publishing"),
+    ):
+        p = add(name, func, text)
+        p.add_argument("path")
+        p.add_argument("--dataset", required=True)
+        p.add_argument("--mapping")
+        if name == "publish":
+            p.add_argument("--who", default="", help="who publishes (recorded in the audit log)")
+            p.add_argument("--metadata", help="a YAML file of dataset metadata, used when the dataset is new")
+
+    p = add("history", cmd_history, "list the versions of a dataset")
+    p.add_argument("--dataset", required=True)
+    p = add("rollback", cmd_rollback, "restore an earlier version (as a new version)")
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--to", type=int, required=True, metavar="VERSION")
+    p.add_argument("--who", default="")
+    p = add("codebook", cmd_codebook, "print the codebook as Markdown")
+    p.add_argument("--dataset", help="include the share of missing values per column for this dataset")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from dashboard.ingest.read import FileUnusable
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except FileUnusable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except (store.StoreError, store.PublishBusy) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # never a traceback for a contributor: say what failed, plainly
+        print(f"error: could not process the input ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return EXIT_UNUSABLE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""Deployment settings from data/deployment.yaml (or the file named by $ENCOUNTERS_CONFIG)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from dashboard.paths import REPO_DATA_DIR
+
+
+def _config_path() -> Path:
+    return Path(os.environ.get("ENCOUNTERS_CONFIG") or REPO_DATA_DIR / "deployment.yaml")
+
+
+@lru_cache(maxsize=4)
+def _load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def settings() -> dict:
+    return _load(_config_path())
+
+
+def district_layers() -> list[tuple[str, object]]:
+    """(label format, boundaries) for each council-district layer the deployment assigns at publish."""
+    from dashboard.geo import load_boundaries
+
+    out = []
+    for layer in settings().get("district_layers", []):
+        path = REPO_DATA_DIR / layer["file"]
+        out.append((layer["label"], load_boundaries(path, id_property=layer.get("id_property", "district"))))
+    return out
+
+
+def corrections_contact() -> str:
+    return settings().get("corrections_contact", "")

@@ -1,0 +1,137 @@
+"""The one definition of the encounter record, read from data/reference/{schema,taxonomies}.yaml.
+
+Validation, cleaning, the codebook and error messages all read these objects; nothing else
+spells out a column or a taxonomy value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from dashboard.paths import REFERENCE_DIR
+
+
+@dataclass(frozen=True)
+class Term:
+    value: str
+    description: str = ""
+    group: str = ""
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    name: str
+    description: str
+    terms: tuple[Term, ...]
+    noun: str = "value"  # what one value is called in messages: "force type"
+    accept_synonyms: bool = False  # True: a synonym is replaced by its value (state names)
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(t.value for t in self.terms)
+
+    def rank(self, value: str) -> int:
+        """Position in the declared order (severity, for force types)."""
+        return self.values.index(value)
+
+    def groups(self) -> dict[str, tuple[str, ...]]:
+        out: dict[str, list[str]] = {}
+        for t in self.terms:
+            out.setdefault(t.group or "", []).append(t.value)
+        return {k: tuple(v) for k, v in out.items()}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    description: str
+    required: bool = False
+    nonempty: bool = False
+    unique: bool = False
+    derived: bool = False
+    ordered: bool = False
+    taxonomy: str | None = None
+    default: str | None = None
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class Schema:
+    columns: tuple[Column, ...]
+    taxonomies: dict[str, Taxonomy] = field(hash=False)
+    missing_tokens: frozenset[str] = frozenset()
+    multi_separator: str = ";"
+    sources_separator: str = " | "
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def input_columns(self) -> tuple[Column, ...]:
+        """Columns a contributor may supply (derived ones are computed)."""
+        return tuple(c for c in self.columns if not c.derived)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def taxonomy_of(self, name: str) -> Taxonomy:
+        return self.taxonomies[self.column(name).taxonomy]
+
+
+def _load_taxonomies(path: Path) -> dict[str, Taxonomy]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    out = {}
+    for name, body in raw.items():
+        terms = []
+        for item in body["values"]:
+            if isinstance(item, str):
+                item = {"value": item}
+            terms.append(
+                Term(
+                    value=item["value"],
+                    description=item.get("description", ""),
+                    group=item.get("group", ""),
+                    synonyms=tuple(item.get("synonyms", ())),
+                )
+            )
+        out[name] = Taxonomy(
+            name=name,
+            description=body.get("description", ""),
+            terms=tuple(terms),
+            noun=body.get("noun", "value"),
+            accept_synonyms=bool(body.get("accept_synonyms", False)),
+        )
+    return out
+
+
+@lru_cache(maxsize=4)
+def load_schema(reference_dir: Path = REFERENCE_DIR) -> Schema:
+    raw = yaml.safe_load((reference_dir / "schema.yaml").read_text(encoding="utf-8"))
+    taxonomies = _load_taxonomies(reference_dir / "taxonomies.yaml")
+    columns = tuple(Column(**c) for c in raw["columns"])
+    for c in columns:
+        if c.taxonomy and c.taxonomy not in taxonomies:
+            raise ValueError(f"schema.yaml: column {c.name} names unknown taxonomy {c.taxonomy!r}")
+    return Schema(
+        columns=columns,
+        taxonomies=taxonomies,
+        missing_tokens=frozenset(t.lower() for t in raw["missing_tokens"]),
+        multi_separator=raw["multi_separator"],
+        sources_separator=raw["sources_separator"],
+    )
