@@ -21,8 +21,8 @@ SEED = 20250101
 START, DAYS = date(2024, 11, 1), 730
 # (city, state, weight): Minnesota gets the most records, by design of the demo.
 CITIES = [
-    ("Minneapolis", "MN", 16), ("Saint Paul", "MN", 8), ("Bloomington", "MN", 3), ("Brooklyn Park", "MN", 3),
-    ("Richfield", "MN", 2), ("Rochester", "MN", 2), ("Saint Cloud", "MN", 2), ("Chicago", "IL", 9),
+    ("Minneapolis", "MN", 16), ("Saint Paul", "MN", 8), ("Eden Prairie", "MN", 3), ("Minnetonka", "MN", 3),
+    ("Burnsville", "MN", 2), ("Duluth", "MN", 2), ("Saint Cloud", "MN", 2), ("Chicago", "IL", 9),
     ("Los Angeles", "CA", 7), ("San Diego", "CA", 3), ("Houston", "TX", 4), ("El Paso", "TX", 3),
     ("Phoenix", "AZ", 4), ("New York", "NY", 5), ("Newark", "NJ", 2), ("Miami", "FL", 3), ("Denver", "CO", 3),
     ("Portland", "OR", 3), ("Seattle", "WA", 2), ("Charlotte", "NC", 2), ("Atlanta", "GA", 2), ("Boston", "MA", 2),

@@ -118,7 +118,7 @@ def write_metadata(root: Path, name: str, metadata: dict) -> None:
     folder = dataset_dir(root, name)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".metadata.{uuid.uuid4().hex}"
-    tmp.write_text(yaml.safe_dump(dict(METADATA_TEMPLATE, **metadata), sort_keys=False, allow_unicode=True))
+    tmp.write_text(yaml.safe_dump({**METADATA_TEMPLATE, **metadata}, sort_keys=False, allow_unicode=True))
     os.replace(tmp, folder / "metadata.yaml")
 
 
@@ -247,7 +247,7 @@ def publish(
             current = current_version(root, name)
             _clear_interrupted(folder, current)
             if not (folder / "metadata.yaml").is_file():
-                meta = dict(METADATA_TEMPLATE, title=name, **(metadata or {}))
+                meta = {**METADATA_TEMPLATE, "title": name, **(metadata or {})}
                 (folder / "metadata.yaml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True))
             old = load_records(root, name, current) if current else None
             changes = diff_records(old, records)

@@ -57,6 +57,10 @@ ERO_AOR_CODES = {
     "St. Paul": "SPM", "Washington": "WAS", "HQ": "HQ",
 }  # fmt: skip
 
+# Cities whose own county is less populous than one they spill into, and not named after the city
+# (checked by hand against the 125 duplicated names in the gazetteer).
+PREFERRED_COUNTY = {("MN", "saint paul"): "Ramsey", ("LA", "new orleans"): "Orleans", ("IL", "aurora"): "Kane"}
+
 COUNTY_TOLERANCE = 0.005  # degrees: shared borders move at most ~550 m N-S (~400 m E-W at 45N)
 STATE_TOLERANCE = 0.02  # states are only drawn (the join uses counties), so they can be coarser
 GRID = 0.001  # ~110 m: coordinates written with 3 decimals
@@ -151,9 +155,11 @@ def build_places(shared: Path) -> int:
     gaz["key"] = place_key(gaz.CITY)
     gaz["ID"] = gaz.ID.astype(int)
     n_rows = len(gaz)
-    # A city spanning counties has one row per county (Minneapolis: Anoka, then Hennepin; Denver: four).
-    # Keep the row in the most populous county (2019 estimate), then the lowest ID: the first row by ID
-    # would put Minneapolis in Anoka and Denver in Adams County.
+    # A city spanning counties has one row per county (Minneapolis: Anoka, then Hennepin; Denver: four),
+    # so one row per (state, key) is kept, the first of: a hand-checked county (PREFERRED_COUNTY), the
+    # independent city of that name ("Baltimore City", not Baltimore County), the county of that name
+    # (Denver), the most populous county (2019 estimate), the lowest ID. The first row by ID would put
+    # Minneapolis in Anoka and Denver in Adams County.
     pop = pd.read_csv(shared / "geo-us-counties/co-est2019-fips-2.csv", dtype=str, encoding="latin-1")
     pop = pop[pop.COUNTY != "0"]
     suffix = r" (county|parish|borough|census area|city and borough|municipality)$"
@@ -166,7 +172,9 @@ def build_places(shared: Path) -> int:
     )
     gaz["ckey"] = place_key(gaz.COUNTY)
     gaz = gaz.merge(pop, on=["STATE_CODE", "ckey"], how="left").fillna({"population": -1})
-    gaz = gaz.sort_values(["STATE_CODE", "key", "population", "ID"], ascending=[True, True, False, True])
+    preferred = [PREFERRED_COUNTY.get((s, k)) == c for s, k, c in zip(gaz.STATE_CODE, gaz.key, gaz.COUNTY, strict=True)]
+    gaz["rank"] = np.select([preferred, gaz.ckey == gaz.key + " city", gaz.ckey == gaz.key], [0, 1, 2], 3)
+    gaz = gaz.sort_values(["STATE_CODE", "key", "rank", "population", "ID"], ascending=[True, True, True, False, True])
     gaz = gaz.drop_duplicates(["STATE_CODE", "key"], keep="first")
     out = pd.DataFrame(
         {

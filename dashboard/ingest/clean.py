@@ -14,6 +14,7 @@ from dashboard.ingest.duplicates import flag_duplicates
 from dashboard.schema import Schema, load_schema
 
 _TEXT_KINDS = ("text", "id", "sources", "fips", "enum", "multi")
+DISTRICT_PRECISIONS = ("exact", "block")
 
 
 def derive_force_level(force_types: pd.Series, schema: Schema) -> pd.Series:
@@ -57,8 +58,14 @@ def clean(parsed: pd.DataFrame, schema: Schema | None = None, district_layers=()
     df = enrich.geocode_cities(df)
     df = enrich.assign_counties(df)
     df["district"] = ""
+    # Only points known to the block or better get a district: a city-centre point would put
+    # every "somewhere in Minneapolis" record into whichever neighbourhood holds the centre.
+    pointlike = df["location_precision"].isin(DISTRICT_PRECISIONS)
     for label_format, boundaries in district_layers:
-        found = enrich.assign_districts(df.assign(district=""), boundaries)["district"]
+        if not pointlike.any():
+            break
+        found = enrich.assign_districts(df.loc[pointlike].assign(district=""), boundaries)["district"]
+        found = found.reindex(df.index, fill_value="")
         inside = (found != "") & (df["district"] == "")
         df.loc[inside, "district"] = [label_format.format(district=d) for d in found[inside]]
 

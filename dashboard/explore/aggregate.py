@@ -1,0 +1,140 @@
+"""Small summaries of the matching records: the only things that reach figures and the browser."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dashboard.explore.data import MULTI_COLUMNS, Dataset
+from dashboard.schema import load_schema
+
+WEAPON_OR_WORSE = "weapon displayed"
+CONFIRMED = ("corroborated", "documented")
+POINT_PRECISIONS = ("exact", "block")
+
+
+def headline(dataset: Dataset, m: np.ndarray) -> dict:
+    """The figures at the top of Explore and of a briefing."""
+    records = dataset.records
+    n = int(m.sum())
+    people = records["people_affected"].to_numpy(dtype="float64", na_value=np.nan)[m]
+    force_known = dataset.force_rank[m] >= 0
+    weapon_rank = load_schema().taxonomies["force_types"].rank(WEAPON_OR_WORSE)
+    weapon = int((dataset.force_rank[m] >= weapon_rank).sum())
+    confirmed = int(records["verification"].to_numpy()[m].isin(CONFIRMED).sum()) if n else 0
+    return {
+        "encounters": n,
+        "people_affected": int(np.nansum(people)),
+        "people_unknown": int(np.isnan(people).sum()),
+        "force_recorded": int(force_known.sum()),
+        "weapon_or_worse": weapon,
+        "weapon_share": weapon / force_known.sum() if force_known.sum() else None,
+        "confirmed": confirmed,
+        "confirmed_share": confirmed / n if n else None,
+    }
+
+
+def counts_by(dataset: Dataset, m: np.ndarray, column: str) -> pd.DataFrame:
+    """Records per value of a column; a record with several values counts once for each."""
+    col = dataset.records[column]
+    codes = col.cat.codes.to_numpy()[m]
+    per_cat = np.bincount(codes[codes >= 0], minlength=len(col.cat.categories))
+    totals: dict[str, int] = {}
+    for cat, count in zip(col.cat.categories, per_cat, strict=True):
+        if not count:
+            continue
+        parts = [p.strip() for p in cat.split(";")] if column in MULTI_COLUMNS else [cat]
+        for p in parts:
+            if p:
+                totals[p] = totals.get(p, 0) + int(count)
+    missing = int((codes < 0).sum()) + int(per_cat[[i for i, c in enumerate(col.cat.categories) if c == ""]].sum())
+    order = dataset.values(column)
+    rows = sorted(totals.items(), key=lambda kv: (-kv[1], order.index(kv[0]) if kv[0] in order else 0))
+    out = pd.DataFrame(rows, columns=["value", "records"])
+    out.attrs["not_recorded"] = missing
+    return out
+
+
+def timeline(dataset: Dataset, m: np.ndarray, freq: str = "month") -> pd.DataFrame:
+    """Records per period and force level. A record whose date is less precise than the period is
+    left out (and counted in attrs["too_coarse"]) rather than drawn as if its date were exact."""
+    records = dataset.records
+    allowed = {"month": ("day", "week", "month"), "week": ("day", "week")}[freq]
+    precise = records["date_precision"].isin(allowed).to_numpy()
+    keep = m & precise
+    dates = records["date"].to_numpy()[keep]
+    period = pd.to_datetime(dates).to_period("M" if freq == "month" else "W-SUN").start_time
+    level = records["force_level"].astype(str).to_numpy()[keep]
+    level = np.where(level == "", "not recorded", level)
+    frame = pd.DataFrame({"period": period, "force_level": level})
+    out = frame.groupby(["period", "force_level"], observed=True).size().rename("records").reset_index()
+    out.attrs["too_coarse"] = int((m & ~precise).sum())
+    return out
+
+
+def _hex_bins(lon: np.ndarray, lat: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
+    """Centres of the pointy-top hexagons (of circumradius `size` degrees) holding each point."""
+    sqrt3 = np.sqrt(3.0)
+    q = (sqrt3 / 3 * lon - lat / 3) / size
+    r = (2 / 3 * lat) / size
+    x, z = q, r
+    y = -x - z
+    rx, ry, rz = np.round(x), np.round(y), np.round(z)
+    dx, dy, dz = np.abs(rx - x), np.abs(ry - y), np.abs(rz - z)
+    fix_x = (dx > dy) & (dx > dz)
+    fix_y = ~fix_x & (dy > dz)
+    rx = np.where(fix_x, -ry - rz, rx)
+    rz = np.where(~fix_x & ~fix_y, -rx - ry, rz)
+    cx = size * (sqrt3 * rx + sqrt3 / 2 * rz)
+    cy = size * (1.5 * rz)
+    return cx, cy
+
+
+def map_points(dataset: Dataset, m: np.ndarray, budget: int = 4000, hex_size: float = 0.6) -> tuple[str, pd.DataFrame]:
+    """('points', one row per record) up to the budget, else ('cells', counts per hexagon)."""
+    records = dataset.records
+    lat = records["latitude"].to_numpy()
+    lon = records["longitude"].to_numpy()
+    has = m & ~np.isnan(lat) & ~np.isnan(lon)
+    n = int(has.sum())
+    if n <= budget:
+        sub = records.loc[has, ["encounter_id", "date", "city", "state", "location_precision", "force_level", "encounter_type"]]
+        pts = sub.assign(latitude=lat[has], longitude=lon[has]).reset_index(drop=True)
+        pts.attrs["unplaced"] = int(m.sum()) - n
+        return "points", pts
+    cx, cy = _hex_bins(lon[has], lat[has], hex_size)
+    cells = (
+        pd.DataFrame({"longitude": np.round(cx, 4), "latitude": np.round(cy, 4), "rank": dataset.force_rank[has]})
+        .groupby(["longitude", "latitude"])
+        .agg(records=("rank", "size"), max_rank=("rank", "max"))
+        .reset_index()
+    )
+    cells.attrs["unplaced"] = int(m.sum()) - n
+    cells.attrs["hex_size"] = hex_size
+    return "cells", cells
+
+
+def counts_by_area(dataset: Dataset, m: np.ndarray, level: str) -> pd.DataFrame:
+    """Records per state, county or district, for a choropleth."""
+    column = {"state": "state", "county": "county_fips", "district": "district"}[level]
+    out = counts_by(dataset, m, column)
+    return out.rename(columns={"value": column})
+
+
+def table_page(dataset: Dataset, m: np.ndarray, page: int = 0, page_size: int = 50) -> tuple[pd.DataFrame, int]:
+    """One page of matching records, newest first, and the number of pages."""
+    idx = np.flatnonzero(m)
+    order = np.argsort(-dataset.day[idx], kind="stable")
+    pages = max(1, -(-len(idx) // page_size))
+    page = min(max(page, 0), pages - 1)
+    chosen = idx[order[page * page_size : (page + 1) * page_size]]
+    return dataset.records.iloc[chosen].reset_index(drop=True), pages
+
+
+def compare(current: dict, previous: dict) -> dict:
+    """Change between two headline dicts; a percentage only where the base is at least 10."""
+    out = {}
+    for key in ("encounters", "people_affected", "weapon_or_worse", "confirmed"):
+        a, b = current[key], previous[key]
+        out[key] = {"now": a, "before": b, "change": a - b, "pct": (a - b) / b if b >= 10 else None}
+    return out

@@ -1,0 +1,174 @@
+"""Filters: a frozen, hashable value that round-trips through the page URL and becomes a row mask.
+
+Within one filter, values are alternatives (any of them); different filters all apply (and).
+Multi-valued columns match a record that has any of the chosen values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from dashboard.explore.data import MULTI_COLUMNS, Dataset
+from dashboard.schema import load_schema
+
+# URL parameter -> (Filters field, records column). The URL names are part of the public interface.
+LIST_PARAMS = {
+    "state": ("states", "state"),
+    "county": ("counties", "county_fips"),
+    "city": ("cities", "city"),
+    "district": ("districts", "district"),
+    "group": ("groups", "targeted_groups"),
+    "force": ("forces", "force_types"),
+    "agency": ("agencies", "agencies"),
+    "type": ("types", "encounter_type"),
+    "verification": ("verification", "verification"),
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    dataset: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    states: tuple[str, ...] = ()
+    counties: tuple[str, ...] = ()
+    cities: tuple[str, ...] = ()
+    districts: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    forces: tuple[str, ...] = ()
+    min_force: str | None = None
+    agencies: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    verification: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()  # a selection on the map: these records only (not in the URL)
+
+    def with_(self, **changes) -> Filters:
+        return replace(self, **changes)
+
+    def is_empty(self) -> bool:
+        return all(not getattr(self, f.name) for f in fields(self) if f.name != "dataset")
+
+    def to_query(self) -> dict[str, str | list[str]]:
+        """Query parameters for a shareable URL (lists as repeated parameters)."""
+        q: dict[str, str | list[str]] = {}
+        if self.dataset:
+            q["dataset"] = self.dataset
+        if self.date_from:
+            q["from"] = self.date_from.isoformat()
+        if self.date_to:
+            q["to"] = self.date_to.isoformat()
+        for param, (attr, _) in LIST_PARAMS.items():
+            if getattr(self, attr):
+                q[param] = list(getattr(self, attr))
+        if self.min_force:
+            q["min_force"] = self.min_force
+        return q
+
+    def describe(self) -> list[str]:
+        """The filters in force, in words (for briefings and footnotes)."""
+        out = []
+        if self.date_from or self.date_to:
+            out.append(f"dates {self.date_from or 'start'} to {self.date_to or 'latest'}")
+        for param, (attr, _) in LIST_PARAMS.items():
+            if getattr(self, attr):
+                out.append(f"{param}: {', '.join(getattr(self, attr))}")
+        if self.min_force:
+            out.append(f"force at least: {self.min_force}")
+        return out
+
+
+def _split(raw) -> list[str]:
+    """Repeated parameters and comma-separated values both work: ?state=MN&state=IL or ?state=MN,IL."""
+    items = raw if isinstance(raw, list | tuple) else [raw]
+    return [p.strip() for item in items for p in str(item).split(",") if p.strip()]
+
+
+def _parse_date(raw) -> date | None:
+    try:
+        return date.fromisoformat(_split(raw)[0])
+    except (ValueError, IndexError):
+        return None
+
+
+def from_query(params: Mapping, dataset: Dataset | None, known_datasets: list[str] | None = None):
+    """(Filters, notes) from URL parameters; an unknown value is dropped with a note, never an error."""
+    notes: list[str] = []
+    get = params.get_all if hasattr(params, "get_all") else (lambda k: params.get(k, []))
+    name = (_split(get("dataset")) or [""])[0]
+    if known_datasets is not None and name and name not in known_datasets:
+        notes.append(f'dataset "{name}" is not published here; showing the default dataset')
+        name = ""
+    values: dict = {"dataset": name}
+    for key, attr in (("from", "date_from"), ("to", "date_to")):
+        raw = _split(get(key))
+        if raw:
+            values[attr] = _parse_date(raw)
+            if values[attr] is None:
+                notes.append(f'"{raw[0]}" is not a date (use YYYY-MM-DD); the {key} date was ignored')
+    for param, (attr, column) in LIST_PARAMS.items():
+        wanted = _split(get(param))
+        if not wanted:
+            continue
+        allowed = _allowed(dataset, column)
+        lookup = {a.lower(): a for a in allowed} if allowed is not None else None
+        kept = []
+        for w in wanted:
+            if lookup is None or w.lower() in lookup:
+                kept.append(lookup[w.lower()] if lookup else w)
+            else:
+                notes.append(f'{param} "{w}" matches no record in this dataset and was ignored')
+        values[attr] = tuple(dict.fromkeys(kept))
+    min_force = _split(get("min_force"))
+    if min_force:
+        levels = load_schema().taxonomies["force_types"].values
+        if min_force[0] in levels:
+            values["min_force"] = min_force[0]
+        else:
+            notes.append(f'min_force "{min_force[0]}" is not a force type and was ignored')
+    return Filters(**values), notes
+
+
+def _allowed(dataset: Dataset | None, column: str) -> list[str] | None:
+    if dataset is None:
+        return None
+    schema = load_schema()
+    spec = schema.column(column)
+    if spec.taxonomy:  # every taxonomy value is a valid choice, even if no record has it yet
+        return list(schema.taxonomies[spec.taxonomy].values)
+    return dataset.values(column)
+
+
+def _category_mask(col: pd.Series, wanted: tuple[str, ...], multi: bool) -> np.ndarray:
+    cats = col.cat.categories
+    wanted_set = set(wanted)
+    if multi:
+        ok = np.array([any(p.strip() in wanted_set for p in c.split(";")) for c in cats], dtype=bool)
+    else:
+        ok = np.asarray(cats.isin(list(wanted_set)), dtype=bool)
+    codes = col.cat.codes.to_numpy()
+    return np.where(codes >= 0, ok[codes] if len(ok) else False, False)
+
+
+def mask(dataset: Dataset, filters: Filters) -> np.ndarray:
+    """Which records match the filters."""
+    records = dataset.records
+    m = np.ones(len(records), dtype=bool)
+    if filters.date_from:
+        m &= dataset.day >= np.datetime64(filters.date_from, "D").astype(np.int64)
+    if filters.date_to:
+        m &= dataset.day <= np.datetime64(filters.date_to, "D").astype(np.int64)
+    for _param, (attr, column) in LIST_PARAMS.items():
+        wanted = getattr(filters, attr)
+        if wanted:
+            m &= _category_mask(records[column], wanted, multi=column in MULTI_COLUMNS)
+    if filters.min_force:
+        rank = load_schema().taxonomies["force_types"].rank(filters.min_force)
+        m &= dataset.force_rank >= rank
+    if filters.ids:
+        m &= records["encounter_id"].isin(filters.ids).to_numpy()
+    return m
