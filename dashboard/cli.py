@@ -132,7 +132,9 @@ def cmd_codebook(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="encounters", description=__doc__)
-    parser.add_argument("--data-dir", help="directory of published datasets (default: $ENCOUNTERS_DATA_DIR or data/datasets)")
+    parser.add_argument(
+        "--data-dir", help="directory of published datasets (default: $ENCOUNTERS_DATA_DIR or data/datasets)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name, func, help_text):

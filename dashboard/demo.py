@@ -21,19 +21,46 @@ SEED = 20250101
 START, DAYS = date(2024, 11, 1), 730
 # (city, state, weight): Minnesota gets the most records, by design of the demo.
 CITIES = [
-    ("Minneapolis", "MN", 16), ("Saint Paul", "MN", 8), ("Eden Prairie", "MN", 3), ("Minnetonka", "MN", 3),
-    ("Burnsville", "MN", 2), ("Duluth", "MN", 2), ("Saint Cloud", "MN", 2), ("Chicago", "IL", 9),
-    ("Los Angeles", "CA", 7), ("San Diego", "CA", 3), ("Houston", "TX", 4), ("El Paso", "TX", 3),
-    ("Phoenix", "AZ", 4), ("New York", "NY", 5), ("Newark", "NJ", 2), ("Miami", "FL", 3), ("Denver", "CO", 3),
-    ("Portland", "OR", 3), ("Seattle", "WA", 2), ("Charlotte", "NC", 2), ("Atlanta", "GA", 2), ("Boston", "MA", 2),
+    ("Minneapolis", "MN", 16),
+    ("Saint Paul", "MN", 8),
+    ("Eden Prairie", "MN", 3),
+    ("Minnetonka", "MN", 3),
+    ("Burnsville", "MN", 2),
+    ("Duluth", "MN", 2),
+    ("Saint Cloud", "MN", 2),
+    ("Chicago", "IL", 9),
+    ("Los Angeles", "CA", 7),
+    ("San Diego", "CA", 3),
+    ("Houston", "TX", 4),
+    ("El Paso", "TX", 3),
+    ("Phoenix", "AZ", 4),
+    ("New York", "NY", 5),
+    ("Newark", "NJ", 2),
+    ("Miami", "FL", 3),
+    ("Denver", "CO", 3),
+    ("Portland", "OR", 3),
+    ("Seattle", "WA", 2),
+    ("Charlotte", "NC", 2),
+    ("Atlanta", "GA", 2),
+    ("Boston", "MA", 2),
 ]
 PLACE_WORDS = {
-    "stop": "a sidewalk", "vehicle stop": "a road", "home raid": "a residence", "workplace raid": "a workplace",
-    "courthouse arrest": "a courthouse", "protest response": "a public gathering", "arrest": "a public place",
-    "detention": "a holding facility", "shooting": "a parking area", "other": "a public place",
+    "stop": "a sidewalk",
+    "vehicle stop": "a road",
+    "home raid": "a residence",
+    "workplace raid": "a workplace",
+    "courthouse arrest": "a courthouse",
+    "protest response": "a public gathering",
+    "arrest": "a public place",
+    "detention": "a holding facility",
+    "shooting": "a parking area",
+    "other": "a public place",
 }
 RESPONSES = [
-    "", "", "", "Demonstration record: the agency did not respond to requests for comment.",
+    "",
+    "",
+    "",
+    "Demonstration record: the agency did not respond to requests for comment.",
     "Demonstration record: the agency said it could not verify the account.",
     "Demonstration record: the agency said its officers followed policy.",
 ]
@@ -60,7 +87,9 @@ def generate(n: int = 2000, seed: int = SEED) -> pd.DataFrame:
     for i in range(n):
         city, state, _ = CITIES[rng.choice(len(CITIES), p=weights / weights.sum())]
         day = START + timedelta(days=int(rng.integers(0, DAYS)))
-        etype = tax["encounter_types"][i % len(tax["encounter_types"])] if i < 40 else rng.choice(tax["encounter_types"])
+        etype = (
+            tax["encounter_types"][i % len(tax["encounter_types"])] if i < 40 else rng.choice(tax["encounter_types"])
+        )
         forces = _pick_multi(rng, force_order[1:], 3, p_empty=0.1)
         if i % 9 == 0:
             forces = ["none"]
@@ -70,7 +99,9 @@ def generate(n: int = 2000, seed: int = SEED) -> pd.DataFrame:
             day = day.replace(day=1)
         elif date_precision == "year":
             day = day.replace(month=1, day=1)
-        precision = rng.choice(["exact", "block", "city", "county", "region", "state"], p=[0.3, 0.2, 0.35, 0.05, 0.05, 0.05])
+        precision = rng.choice(
+            ["exact", "block", "city", "county", "region", "state"], p=[0.3, 0.2, 0.35, 0.05, 0.05, 0.05]
+        )
         lat = lon = ""
         city_out, county, region = city, "", ""
         if precision in ("exact", "block"):
@@ -133,7 +164,17 @@ def _cover_every_value(frame: pd.DataFrame, tax: dict) -> None:
 def _add_near_duplicates(frame: pd.DataFrame) -> None:
     """Every 250th record is reported twice (a second source's version), so the duplicate flag shows."""
     for i in range(5, len(frame) - 1, 250):
-        for col in ("date", "state", "city", "latitude", "longitude", "location_precision", "agencies", "county_fips", "region"):
+        for col in (
+            "date",
+            "state",
+            "city",
+            "latitude",
+            "longitude",
+            "location_precision",
+            "agencies",
+            "county_fips",
+            "region",
+        ):
             frame.loc[i + 1, col] = frame.loc[i, col]
 
 

@@ -36,8 +36,17 @@ STATE_USPS = {
 }
 # fmt: on
 # The Census file abbreviates the legal/statistical area description; spelled out as in Census names.
-LSAD = {"County": "County", "Parish": "Parish", "Borough": "Borough", "city": "city", "CA": "Census Area",
-        "Cty&Bor": "City and Borough", "Muno": "Municipio", "Muny": "Municipality", "": ""}  # fmt: skip
+LSAD = {
+    "County": "County",
+    "Parish": "Parish",
+    "Borough": "Borough",
+    "city": "city",
+    "CA": "Census Area",
+    "Cty&Bor": "City and Borough",
+    "Muno": "Municipio",
+    "Muny": "Municipality",
+    "": "",
+}  # fmt: skip
 # The polygons are the 2010 county set. Where a county was only renamed (same land) it is re-keyed to
 # today's FIPS, so it joins to current tables (the AOR crosswalk, 2019 population). Bedford city VA
 # was absorbed by Bedford County in 2013. The CT planning regions (2022) have no polygons here, so

@@ -1,56 +1,63 @@
-"""Shared fixtures: small canonical frames, and where the real data files are."""
+"""Fixtures shared by all tests: published datasets in temporary directories, the browser."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
-import pandas as pd
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
-
-CANONICAL_ROW = {
-    "encounter_id": "T-1",
-    "date": "2025-06-14",
-    "date_precision": "day",
-    "state": "MN",
-    "county_fips": "",
-    "city": "Minneapolis",
-    "latitude": "",
-    "longitude": "",
-    "location_precision": "",
-    "agencies": "ICE ERO",
-    "encounter_type": "vehicle stop",
-    "targeted_groups": "local law enforcement officer",
-    "force_types": "vehicle boxing/ramming; property damage/seizure; weapon displayed",
-    "people_affected": "1",
-    "outcome": "released",
-    "summary": "Test record.",
-    "verification": "reported",
-    "official_response": "DHS said it could not verify the claims",
-    "sources": "https://example.org/test/1",
-    "last_updated": "2025-06-20",
-}
+from support import CHROMIUM, CHROMIUM_ARGS, start_streamlit
 
 
-def rows(*overrides: dict) -> pd.DataFrame:
-    """A frame of canonical rows as strings, each the base row with some values replaced."""
-    out = []
-    for i, o in enumerate(overrides):
-        out.append({**CANONICAL_ROW, "encounter_id": f"T-{i + 1}", **o})
-    frame = pd.DataFrame(out).astype(str)
-    frame["_row"] = range(2, len(frame) + 2)
-    return frame
+@pytest.fixture(scope="session")
+def demo_root(tmp_path_factory) -> Path:
+    """The demonstration dataset, published once per test session."""
+    from dashboard.shipped import build
+
+    root = tmp_path_factory.mktemp("datasets")
+    build(root, names=["demo"], quiet=True)
+    return root
 
 
-def shared_file(relative: str) -> Path:
-    path = SHARED_DATA / relative
-    if not path.exists():
-        pytest.skip(f"real data file {relative} is not available at {SHARED_DATA}")
-    return path
+@pytest.fixture
+def app_env(demo_root, monkeypatch):
+    """Point the app (and every command) at the published demo dataset."""
+    monkeypatch.setenv("ENCOUNTERS_DATA_DIR", str(demo_root))
+    return demo_root
 
 
-def write_csv(path: Path, frame: pd.DataFrame) -> Path:
-    frame.drop(columns=[c for c in frame.columns if c.startswith("_")]).to_csv(path, index=False)
-    return path
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium); browser tests skipped")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed; browser tests skipped")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def server(demo_root):
+    """`streamlit run` on 127.0.0.1 serving the demo dataset."""
+    proc, base = start_streamlit(demo_root)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser page that records every request (to prove nothing leaves the machine)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    pg = context.new_page()
+    pg.requested_urls = []
+    pg.on("request", lambda r: pg.requested_urls.append(r.url))
+    yield pg
+    context.close()

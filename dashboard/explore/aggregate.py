@@ -21,7 +21,7 @@ def headline(dataset: Dataset, m: np.ndarray) -> dict:
     force_known = dataset.force_rank[m] >= 0
     weapon_rank = load_schema().taxonomies["force_types"].rank(WEAPON_OR_WORSE)
     weapon = int((dataset.force_rank[m] >= weapon_rank).sum())
-    confirmed = int(records["verification"].to_numpy()[m].isin(CONFIRMED).sum()) if n else 0
+    confirmed = int(records["verification"].isin(CONFIRMED).to_numpy()[m].sum())
     return {
         "encounters": n,
         "people_affected": int(np.nansum(people)),
@@ -98,7 +98,9 @@ def map_points(dataset: Dataset, m: np.ndarray, budget: int = 4000, hex_size: fl
     has = m & ~np.isnan(lat) & ~np.isnan(lon)
     n = int(has.sum())
     if n <= budget:
-        sub = records.loc[has, ["encounter_id", "date", "city", "state", "location_precision", "force_level", "encounter_type"]]
+        sub = records.loc[
+            has, ["encounter_id", "date", "city", "state", "location_precision", "force_level", "encounter_type"]
+        ]
         pts = sub.assign(latitude=lat[has], longitude=lon[has]).reset_index(drop=True)
         pts.attrs["unplaced"] = int(m.sum()) - n
         return "points", pts

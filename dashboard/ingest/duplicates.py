@@ -41,7 +41,7 @@ def flag_duplicates(df: pd.DataFrame) -> pd.Series:
     result = np.full(n, None, dtype=object)
     if n < 2:
         return pd.Series(result, index=df.index)
-    day = (pd.to_datetime(df["date"]).to_numpy().astype("datetime64[D]").astype(np.int64))
+    day = pd.to_datetime(df["date"]).to_numpy().astype("datetime64[D]").astype(np.int64)
     bits = _agency_bits(df["agencies"])
     precision = df["location_precision"].astype(object).fillna("").to_numpy()
     candidates = []

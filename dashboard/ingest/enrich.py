@@ -118,19 +118,33 @@ def assign_counties(df: pd.DataFrame) -> pd.DataFrame:
     lat, lon = _number(out, "latitude"), _number(out, "longitude")
     precision = _text(out, "location_precision").str.lower()
     fips = np.array(_text(out, "county_fips").to_numpy(dtype=object))
-    need = np.flatnonzero(
-        (fips == "") & ~np.isnan(lat) & ~np.isnan(lon) & precision.isin(POINT_PRECISIONS).to_numpy()
-    )
+    given_state = np.array(_text(out, "state").to_numpy(dtype=object))
+    state = np.array(_text(out, "state").str.upper().to_numpy(dtype=object))
+    need = np.flatnonzero((fips == "") & ~np.isnan(lat) & ~np.isnan(lon) & precision.isin(POINT_PRECISIONS).to_numpy())
     if len(need):
-        fips[need] = _points_in(lat[need], lon[need], counties_frame(), "fips", nearest=NEAREST_COUNTY_DEGREES)
+        counties = counties_frame()
+        found = _points_in(lat[need], lon[need], counties, "fips", nearest=NEAREST_COUNTY_DEGREES)
+        # A point a little across a state line from the state the record names (a border town's
+        # gazetteer point, a river border generalised away) takes the nearest county of the named
+        # state, or none: the record's state is not overruled and its county never contradicts it.
+        found_state = pd.Series(found, dtype=object).str[:2].map(fips_to_state()).fillna("").to_numpy()
+        clash = np.flatnonzero((found != "") & (state[need] != "") & (found_state != state[need]))
+        for st in np.unique(state[need][clash]):
+            rows = clash[state[need][clash] == st]
+            in_state = counties[counties["state"] == st]
+            found[rows] = (
+                _points_in(lat[need][rows], lon[need][rows], in_state, "fips", NEAREST_COUNTY_DEGREES)
+                if len(in_state)
+                else ""
+            )
+        fips[need] = found
     out["county_fips"] = fips
 
-    state = np.array(_text(out, "state").to_numpy(dtype=object))
     fill = np.flatnonzero((state == "") & (fips != "") & precision.isin(COUNTY_PRECISIONS).to_numpy())
     if len(fill):
         from_county = pd.Series(fips[fill], dtype=object).str[:2].map(fips_to_state()).fillna("")
-        state[fill] = from_county.to_numpy(dtype=object)
-    out["state"] = state
+        given_state[fill] = from_county.to_numpy(dtype=object)
+    out["state"] = given_state
     return out
 
 

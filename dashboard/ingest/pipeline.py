@@ -63,7 +63,9 @@ def problem_summary(problems: pd.DataFrame, max_rows: int = 10) -> pd.DataFrame:
     if problems.empty:
         return pd.DataFrame(columns=["column", "value", "reason", "count", "rows"])
     grouped = problems.groupby(["column", "value", "reason"], sort=False, dropna=False)["row"]
-    out = grouped.agg(count="size", rows=lambda r: ", ".join(map(str, r.iloc[:max_rows])) + (" ..." if len(r) > max_rows else ""))
+    out = grouped.agg(
+        count="size", rows=lambda r: ", ".join(map(str, r.iloc[:max_rows])) + (" ..." if len(r) > max_rows else "")
+    )
     return out.reset_index().sort_values("count", ascending=False, kind="stable")
 
 

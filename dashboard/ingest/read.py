@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import io
 import json
 import re
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.util import find_spec
 from itertools import islice
 from pathlib import Path
@@ -55,9 +57,12 @@ class ReadReport:
     preamble_rows: int
     rows_read: int  # data rows returned
     skipped: tuple[SkippedLine, ...]  # repeated headers etc.; blank lines are ignored, not listed
+    compression: str = ""  # "gzip" when the file was decompressed before reading
 
     def describe(self) -> str:
         parts = [f"read {Path(self.path).name} as {self.format.upper()}"]
+        if self.compression:
+            parts[0] += f" ({self.compression}-compressed)"
         if self.encoding:
             parts.append(self.encoding)
         if self.delimiter is not None:
@@ -106,15 +111,30 @@ def _read(path: Path) -> tuple[pd.DataFrame, ReadReport]:
     if path.is_dir():
         raise _unusable(path, "this is a folder, not a file")
     suffix = path.suffix.lower()
+    data = None
+    if suffix == ".gz":  # data.csv.gz: decompress, then read it as data.csv
+        suffix = Path(path.stem).suffix.lower()
+        data = _gunzip(path)
     if suffix in (".xlsx", ".xlsm"):
+        if data is not None:
+            raise _unusable(path, "compressed Excel files are not supported; decompress the .gz file first")
         return _read_xlsx(path)
     if suffix == ".xls":
         raise _unusable(path, "old-style .xls Excel files are not supported; save the sheet as .xlsx or CSV")
-    text, encoding = _decode(path.read_bytes(), path)
+    text, encoding = _decode(path.read_bytes() if data is None else data, path)
     looks_json = text.lstrip()[:1] in ("[", "{") and suffix not in _TEXT_SUFFIXES
     if suffix in (".json", ".geojson") or looks_json:
-        return _read_json(path, text, encoding)
-    return _read_delimited(path, text, encoding)
+        frame, report = _read_json(path, text, encoding)
+    else:
+        frame, report = _read_delimited(path, text, encoding)
+    return frame, (report if data is None else replace(report, compression="gzip"))
+
+
+def _gunzip(path: Path) -> bytes:
+    try:
+        return gzip.decompress(path.read_bytes())
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise _unusable(path, f"this .gz file could not be decompressed ({exc}); is it really gzip data?") from exc
 
 
 def _decode(data: bytes, path: Path) -> tuple[str, str]:

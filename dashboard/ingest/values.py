@@ -113,8 +113,10 @@ def parse_number(raw: str, column: Column, integer: bool) -> Parsed:
         return None, f'"{squash(raw)}" is not {kind}'
     if integer and not number.is_integer():
         return None, f'"{squash(raw)}" is not a whole number'
-    if number != number or (column.min is not None and number < column.min) or (
-        column.max is not None and number > column.max
+    if (
+        number != number
+        or (column.min is not None and number < column.min)
+        or (column.max is not None and number > column.max)
     ):
         hint = "; are latitude and longitude swapped?" if column.name == "latitude" else ""
         return None, f'"{squash(raw)}" is outside the allowed range {column.min:g} to {column.max:g}{hint}'

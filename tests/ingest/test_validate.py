@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import rows
+from support import rows
 
 from dashboard.ingest.read import FileUnusable
 from dashboard.ingest.validate import validate
@@ -22,7 +22,12 @@ def test_a_valid_row_has_no_problem():
 @pytest.mark.parametrize(
     "override, column, reason_part",
     [
-        pytest.param({"force_types": "gun drawn"}, "force_types", 'not a known force type; did you mean "weapon displayed"?', id="force-synonym"),
+        pytest.param(
+            {"force_types": "gun drawn"},
+            "force_types",
+            'not a known force type; did you mean "weapon displayed"?',
+            id="force-synonym",
+        ),
         pytest.param({"agencies": "ICE EOR"}, "agencies", 'did you mean "ICE ERO"?', id="agency-typo"),
         pytest.param({"agencies": "Space Force"}, "agencies", "allowed values are", id="agency-unknown"),
         pytest.param({"agencies": ""}, "agencies", "is empty", id="agency-empty"),
@@ -35,9 +40,24 @@ def test_a_valid_row_has_no_problem():
         pytest.param({"county_fips": "123"}, "county_fips", "not a 5-digit county FIPS", id="fips"),
         pytest.param({"people_affected": "two"}, "people_affected", "is not a whole number", id="people-text"),
         pytest.param({"people_affected": "-3"}, "people_affected", "outside the allowed range", id="people-negative"),
-        pytest.param({"latitude": "44.97", "longitude": "", "location_precision": "exact"}, "longitude", "missing while latitude", id="lon-missing"),
-        pytest.param({"latitude": "44.97", "longitude": "-93.26"}, "location_precision", "coordinates are given", id="precision-needed"),
-        pytest.param({"latitude": "-93.26", "longitude": "44.97", "location_precision": "exact"}, "latitude", "swapped", id="swapped"),
+        pytest.param(
+            {"latitude": "44.97", "longitude": "", "location_precision": "exact"},
+            "longitude",
+            "missing while latitude",
+            id="lon-missing",
+        ),
+        pytest.param(
+            {"latitude": "44.97", "longitude": "-93.26"},
+            "location_precision",
+            "coordinates are given",
+            id="precision-needed",
+        ),
+        pytest.param(
+            {"latitude": "-93.26", "longitude": "44.97", "location_precision": "exact"},
+            "latitude",
+            "swapped",
+            id="swapped",
+        ),
         pytest.param({"sources": ""}, "sources", "is empty", id="sources-empty"),
         pytest.param({"sources": "javascript:alert(1)"}, "sources", "only http and https", id="sources-js"),
         pytest.param({"sources": "https://"}, "sources", "not a valid web address", id="sources-bad-url"),
@@ -62,7 +82,10 @@ def test_message_quotes_the_offending_value():
 def test_every_problem_is_reported_in_one_pass():
     problems = problems_of({"agencies": "Space Force", "date": "not a date", "verification": "x"}, {"state": "ZZ"})
     assert set(map(tuple, problems[["row", "column"]].to_numpy())) == {
-        (2, "agencies"), (2, "date"), (2, "verification"), (3, "state")
+        (2, "agencies"),
+        (2, "date"),
+        (2, "verification"),
+        (3, "state"),
     }
 
 
@@ -77,7 +100,9 @@ def test_duplicate_id_points_at_the_first_row():
     [
         pytest.param("agencies", "  ice ero ;  Border   Patrol ", "ICE ERO; Border Patrol", id="case-and-spaces"),
         pytest.param("agencies", "Border Patrol; ICE ERO; ICE ERO", "ICE ERO; Border Patrol", id="dedupe-and-order"),
-        pytest.param("force_types", "weapon displayed; verbal threat", "verbal threat; weapon displayed", id="severity-order"),
+        pytest.param(
+            "force_types", "weapon displayed; verbal threat", "verbal threat; weapon displayed", id="severity-order"
+        ),
         pytest.param("state", "Minnesota", "MN", id="state-name"),
         pytest.param("state", "mn", "MN", id="state-lower"),
         pytest.param("county_fips", "1001", "01001", id="fips-lost-zero"),
@@ -85,7 +110,12 @@ def test_duplicate_id_points_at_the_first_row():
         pytest.param("outcome", "Unknown", "unknown", id="unknown-is-a-value"),
         pytest.param("targeted_groups", "N/A", None, id="na-is-missing"),
         pytest.param("people_affected", "1,200", 1200, id="thousands"),
-        pytest.param("sources", "https://a.example/x |https://b.example/y", "https://a.example/x | https://b.example/y", id="sources"),
+        pytest.param(
+            "sources",
+            "https://a.example/x |https://b.example/y",
+            "https://a.example/x | https://b.example/y",
+            id="sources",
+        ),
     ],
 )
 def test_cleaning_normalises_values(column, raw, expected):

@@ -1,0 +1,30 @@
+"""Streamlit entry point: `streamlit run dashboard/app.py`. Pages live in dashboard/views/."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `streamlit run` puts only dashboard/ on the path
+
+from dashboard.views import about, briefing, common, contribute, explore, methodology  # noqa: E402
+
+st.set_page_config(page_title="Federal enforcement encounters", page_icon=":material/map:", layout="wide")
+
+pages = [
+    st.Page(explore.render, title="Explore", icon=":material/map:", default=True),  # served at /
+    st.Page(briefing.render, title="Briefing", icon=":material/description:", url_path="briefing"),
+    st.Page(methodology.render, title="Methodology", icon=":material/menu_book:", url_path="methodology"),
+    st.Page(about.render, title="About the data", icon=":material/info:", url_path="about"),
+]
+if contribute.signed_in():
+    pages.append(st.Page(contribute.render, title="Contribute", icon=":material/upload:", url_path="contribute"))
+else:
+    pages.append(st.Page(contribute.render_sign_in, title="Sign in", icon=":material/login:", url_path="contribute"))
+
+# /explore opens Explore too (a link to the page by name should not land on "page not found").
+pages.append(st.Page(lambda: explore.render(), title="Explore", url_path="explore", visibility="hidden"))
+
+common.run_page(st.navigation(pages))

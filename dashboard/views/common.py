@@ -1,0 +1,200 @@
+"""What every page shares: the datasets directory, the loaded dataset, the filter sidebar and the URL.
+
+The big read-only frame is held once per (directory, dataset, version) in st.cache_resource and
+shared by every session; a new published version is picked up on the next rerun, without a restart.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from dashboard import store
+from dashboard.explore import filters as flt
+from dashboard.explore.data import Dataset, load_dataset
+from dashboard.paths import datasets_dir
+from dashboard.schema import load_schema
+
+# URL parameters that are not filters and must survive when the filters rewrite the URL.
+KEEP_PARAMS = ("lang", "record", "view", "area_type", "area", "compare_from", "compare_to")
+WIDGET_PREFIX = "f_"
+
+
+def run_page(page) -> None:
+    page.run()
+
+
+@st.cache_resource(max_entries=8, show_spinner="Loading the dataset ...")
+def _load(root: str, name: str, version: int) -> Dataset:
+    return load_dataset(root, name, version)
+
+
+def data_root() -> str:
+    return str(datasets_dir())
+
+
+def available() -> list[str]:
+    return store.list_datasets(data_root())
+
+
+def get_dataset(name: str) -> Dataset:
+    root = data_root()
+    return _load(root, name, store.current_version(root, name))
+
+
+def default_dataset(names: list[str]) -> str:
+    return "demo" if "demo" in names else names[0]
+
+
+def demo_banner(dataset: Dataset) -> None:
+    if dataset.is_demo:
+        st.warning(
+            "**Demonstration data.** Every record in this dataset is fictional, generated to show how the "
+            "dashboard works. None describes a real event.",
+            icon=":material/science:",
+        )
+
+
+def no_data_message() -> None:
+    st.error(
+        "No dataset is published yet. Run `make run` (which publishes the shipped datasets) or publish one "
+        "with `encounters publish FILE --dataset NAME`."
+    )
+
+
+@st.cache_resource
+def county_names() -> dict[str, str]:
+    from dashboard.geo import counties_geojson
+
+    return {f["id"]: f"{f['properties']['name']}, {f['properties']['state']}" for f in counties_geojson()["features"]}
+
+
+def _label(column: str):
+    if column == "county_fips":
+        names = county_names()
+        return lambda f: f"{names.get(f, f)} ({f})"
+    return str
+
+
+def _init_from_url(dataset: Dataset, names: list[str]) -> list[str]:
+    """On a session's first run (or a new dataset), widget values come from the URL."""
+    parsed, notes = flt.from_query(st.query_params, dataset, names)
+    st.session_state[WIDGET_PREFIX + "dates"] = (
+        parsed.date_from or _min_date(dataset),
+        parsed.date_to or _max_date(dataset),
+    )
+    for _param, (attr, _column) in flt.LIST_PARAMS.items():
+        st.session_state[WIDGET_PREFIX + attr] = list(getattr(parsed, attr))
+    st.session_state[WIDGET_PREFIX + "min_force"] = parsed.min_force or ""
+    return notes
+
+
+def _min_date(dataset: Dataset) -> date:
+    return dataset.records["date"].min().date() if len(dataset.records) else date.today()
+
+
+def _max_date(dataset: Dataset) -> date:
+    return dataset.records["date"].max().date() if len(dataset.records) else date.today()
+
+
+def sidebar_filters(extra_keep: dict | None = None) -> tuple[Dataset, flt.Filters] | tuple[None, None]:
+    """Draw the filter sidebar, keep the URL in step with it, and return (dataset, filters)."""
+    names = available()
+    if not names:
+        no_data_message()
+        return None, None
+    wanted = (flt._split(st.query_params.get_all("dataset")) or [""])[0]
+    if "dataset_choice" not in st.session_state:
+        st.session_state["dataset_choice"] = wanted if wanted in names else default_dataset(names)
+    side = st.sidebar
+    name = side.selectbox("Dataset", names, key="dataset_choice")
+    dataset = get_dataset(name)
+    if st.session_state.get("_filters_for") != name:
+        notes = _init_from_url(dataset, names) if st.session_state.get("_filters_for") is None else []
+        if st.session_state.get("_filters_for") is not None:
+            st.query_params.clear()
+            _init_from_url(dataset, names)
+        st.session_state["_filters_for"] = name
+        st.session_state["_url_notes"] = notes
+    for note in st.session_state.get("_url_notes", []):
+        st.info(f"Link: {note}", icon=":material/link_off:")
+
+    schema = load_schema()
+    lo, hi = _min_date(dataset), _max_date(dataset)
+    dates = side.date_input(
+        "Dates", key=WIDGET_PREFIX + "dates", min_value=min(lo, date(1990, 1, 1)), max_value=max(hi, date.today())
+    )
+    place = side.expander("Place", expanded=True)
+    states = place.multiselect("State", dataset.values("state"), key=WIDGET_PREFIX + "states")
+    counties = place.multiselect(
+        "County", dataset.values("county_fips"), key=WIDGET_PREFIX + "counties", format_func=_label("county_fips")
+    )
+    cities = place.multiselect("City", dataset.values("city"), key=WIDGET_PREFIX + "cities")
+    districts = place.multiselect("Council district", dataset.values("district"), key=WIDGET_PREFIX + "districts")
+    who = side.expander("Who and what", expanded=True)
+    groups = who.multiselect(
+        "Targeted group", schema.taxonomies["targeted_groups"].values, key=WIDGET_PREFIX + "groups"
+    )
+    forces = who.multiselect("Force type", schema.taxonomies["force_types"].values, key=WIDGET_PREFIX + "forces")
+    min_force = who.selectbox(
+        "Minimum force level",
+        ["", *schema.taxonomies["force_types"].values],
+        key=WIDGET_PREFIX + "min_force",
+        format_func=lambda v: v or "any (including not recorded)",
+    )
+    agencies = who.multiselect("Agency", schema.taxonomies["agencies"].values, key=WIDGET_PREFIX + "agencies")
+    types = who.multiselect("Encounter type", schema.taxonomies["encounter_types"].values, key=WIDGET_PREFIX + "types")
+    verification = who.multiselect(
+        "Verification", schema.taxonomies["verification"].values, key=WIDGET_PREFIX + "verification"
+    )
+
+    date_from, date_to = dates if isinstance(dates, tuple | list) and len(dates) == 2 else (lo, hi)
+    filters = flt.Filters(
+        dataset=name,
+        date_from=date_from if date_from != lo else None,
+        date_to=date_to if date_to != hi else None,
+        states=tuple(states),
+        counties=tuple(counties),
+        cities=tuple(cities),
+        districts=tuple(districts),
+        groups=tuple(groups),
+        forces=tuple(forces),
+        min_force=min_force or None,
+        agencies=tuple(agencies),
+        types=tuple(types),
+        verification=tuple(verification),
+    )
+    if side.button("Clear filters", icon=":material/filter_alt_off:", use_container_width=True):
+        st.query_params.clear()
+        st.query_params["dataset"] = name
+        st.session_state.pop("_filters_for", None)
+        st.rerun()
+    sync_url(filters, extra_keep)
+    return dataset, filters
+
+
+def sync_url(filters: flt.Filters, extra: dict | None = None) -> None:
+    """Write the filters (and page parameters worth sharing) into the URL, keeping the rest."""
+    kept = {k: st.query_params.get_all(k) for k in KEEP_PARAMS if k in st.query_params}
+    wanted = {**kept, **filters.to_query(), **(extra or {})}
+    wanted = {k: v for k, v in wanted.items() if v not in (None, "", [])}
+    current = {k: st.query_params.get_all(k) for k in st.query_params}
+    normal = {k: v if isinstance(v, list) else [v] for k, v in wanted.items()}
+    if normal != current:
+        st.query_params.from_dict(wanted)
+
+
+def permalink(query: dict, page: str = "") -> str:
+    """A relative link that reopens a view (the browser resolves it against the app's address)."""
+    from urllib.parse import urlencode
+
+    return f"./{page}?{urlencode(query, doseq=True)}"
+
+
+def fmt_int(n: int | None) -> str:
+    return "–" if n is None else f"{n:,}"
+
+
+def fmt_share(x: float | None) -> str:
+    return "–" if x is None else f"{x:.0%}"

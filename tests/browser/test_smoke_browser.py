@@ -1,0 +1,12 @@
+"""The app loads in a real browser and shows its first figure."""
+
+from __future__ import annotations
+
+from support import screenshot, wait_for_app
+
+
+def test_explore_loads_in_chromium(server, page):
+    page.goto(server + "/explore?state=MN")
+    wait_for_app(page)
+    assert page.locator('[data-testid="stMetricLabel"]').first.inner_text().strip() == "Encounters"
+    screenshot(page, "smoke-explore")

@@ -1,0 +1,155 @@
+"""Helpers shared by the tests (plain functions; fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+APP = str(REPO / "dashboard" / "app.py")
+PAGES = ("explore", "briefing", "methodology", "about", "contribute")
+SHOTS = REPO / "test-artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+CANONICAL_ROW = {
+    "encounter_id": "T-1",
+    "date": "2025-06-14",
+    "date_precision": "day",
+    "state": "MN",
+    "county_fips": "",
+    "city": "Minneapolis",
+    "latitude": "",
+    "longitude": "",
+    "location_precision": "",
+    "agencies": "ICE ERO",
+    "encounter_type": "vehicle stop",
+    "targeted_groups": "local law enforcement officer",
+    "force_types": "vehicle boxing/ramming; property damage/seizure; weapon displayed",
+    "people_affected": "1",
+    "outcome": "released",
+    "summary": "Test record.",
+    "verification": "reported",
+    "official_response": "DHS said it could not verify the claims",
+    "sources": "https://example.org/test/1",
+    "last_updated": "2025-06-20",
+}
+
+
+def rows(*overrides: dict) -> pd.DataFrame:
+    """A frame of canonical rows as strings, each the base row with some values replaced."""
+    out = []
+    for i, o in enumerate(overrides):
+        out.append({**CANONICAL_ROW, "encounter_id": f"T-{i + 1}", **o})
+    frame = pd.DataFrame(out).astype(str)
+    frame["_row"] = range(2, len(frame) + 2)
+    return frame
+
+
+def shared_file(relative: str) -> Path:
+    path = SHARED_DATA / relative
+    if not path.exists():
+        pytest.skip(f"real data file {relative} is not available at {SHARED_DATA}")
+    return path
+
+
+def write_csv(path: Path, frame: pd.DataFrame) -> Path:
+    frame.drop(columns=[c for c in frame.columns if c.startswith("_")]).to_csv(path, index=False)
+    return path
+
+
+def _with_query(at, query):
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at
+
+
+def new_app(**query):
+    """The whole app (navigation included), opened on its default page."""
+    from streamlit.testing.v1 import AppTest
+
+    return _with_query(AppTest.from_file(APP, default_timeout=60), query)
+
+
+def page_app(page: str, **query):
+    """One page rendered on its own, as the navigation would run it."""
+    from streamlit.testing.v1 import AppTest
+
+    script = f"from dashboard.views import {page}\n{page}.render()\n"
+    return _with_query(AppTest.from_string(script, default_timeout=60), query)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_streamlit(data_root: Path, extra_env: dict | None = None):
+    """Start the app on a free port; returns (process, base URL). The caller stops it."""
+    port = _free_port()
+    env = dict(os.environ, ENCOUNTERS_DATA_DIR=str(data_root), **(extra_env or {}))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(REPO / "dashboard" / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, base
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("streamlit did not start: " + proc.stderr.read().decode()[-2000:])
+
+
+def screenshot(pg, name: str, full_page: bool = True) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    pg.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def wait_for_app(pg, timeout_ms: int = 60000) -> None:
+    """Wait until Streamlit has finished running the script (no 'running' indicator) and a metric shows."""
+    pg.wait_for_selector('[data-testid="stMetric"], [data-testid="stAlert"], h1', timeout=timeout_ms)
+    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
+    pg.wait_for_timeout(500)
