@@ -45,9 +45,10 @@ def cmd_validate(args) -> int:
             print(f"note: {note}")
         _print_problems(prepared, None if args.all else 200)
         if args.mapping and not prepared.problems.empty:
-            print("\nValues to fix or add to the mapping (count, first rows):")
+            print("\nValues to fix in the file or to add to the mapping (value, how many rows, which rows):")
             for s in problem_summary(prepared.problems).head(30).itertuples(index=False):
-                print(f"  {s.column}: {s.value!r} x{s.count} (rows {s.rows}): {s.reason}")
+                rows = f"{s.count:,} row{'s' if s.count != 1 else ''} ({s.rows})"
+                print(f'  {s.column} = "{s.value}" in {rows}: {s.reason}')
         print(f"rows in: {counts['rows_in']:,}, valid: {counts['rows_valid']:,}, invalid: {counts['rows_invalid']:,}")
     return EXIT_OK if counts["rows_invalid"] == 0 else EXIT_INVALID_ROWS
 

@@ -57,7 +57,7 @@ COUNTY_RECODE = {
     "51515": ("51019", "Bedford County"),
 }
 # ICE writes AOR names in full; UWCHR uses 3-letter codes. Resolved by hand (SNA/SND/SPM/NOL/NEW are
-# not guessable); main() asserts every distinct non-blank name in the FY2019 arrests file is covered.
+# not guessable); build_ice_aor() asserts every distinct non-blank name in the FY2019 arrests file is covered.
 ERO_AOR_CODES = {
     "Atlanta": "ATL", "Baltimore": "BAL", "Boston": "BOS", "Buffalo": "BUF", "Chicago": "CHI", "Dallas": "DAL",
     "Denver": "DEN", "Detroit": "DET", "El Paso": "ELP", "Houston": "HOU", "Los Angeles": "LOS", "Miami": "MIA",
@@ -244,7 +244,11 @@ def build_ice_aor(shared: Path, counties: gpd.GeoDataFrame) -> int:
             lat, lon, states = addr.loc[code, "lat"], addr.loc[code, "long"], ""
         else:
             # Centroid in an equal-area projection, so the far north (Alaska) is not over-weighted.
-            union = shapely.union_all(part.to_crs("EPSG:5070").geometry.values)
+            # An AOR that spans the lower 48 and Alaska or the islands (Seattle: WA, OR, AK) is
+            # placed by its lower-48 part: a Seattle point in the Gulf of Alaska misleads a reader.
+            lower48 = part[~part.state.isin(["AK", "HI", "PR", "VI", "GU", "AS", "MP"])]
+            shape = lower48 if not lower48.empty else part
+            union = shapely.union_all(shape.to_crs("EPSG:5070").geometry.values)
             point = union.centroid if union.contains(union.centroid) else union.point_on_surface()
             point = gpd.GeoSeries([point], crs="EPSG:5070").to_crs("EPSG:4326").iloc[0]
             lat, lon, states = point.y, point.x, ";".join(sorted(part.state.unique()))

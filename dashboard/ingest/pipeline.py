@@ -76,13 +76,15 @@ def prepare(path: str | Path, mapping: str | Path | None = None, with_records: b
     """
     path = Path(path)
     raw, report = read_table(path)
-    frame, notes = raw, []
+    frame, notes, hints = raw, [], None
     if mapping is not None:
         from dashboard.ingest.mapping import apply_mapping, load_mapping
 
         spec = load_mapping(mapping)
         frame, notes = apply_mapping(raw, spec, source=path.name)
-    validation = validate(frame, source=path.name)
+        # A value the mapping does not translate reaches validation as it is; say where to add it.
+        hints = {column: f"add it to values.{column} in {spec.name}" for column in spec.values}
+    validation = validate(frame, source=path.name, hints=hints)
     prepared = Prepared(
         source=path.name,
         report=report,
