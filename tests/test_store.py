@@ -62,9 +62,12 @@ def test_changes_record_added_changed_removed_fields():
 def test_second_writer_is_refused_after_waiting(tmp_path):
     import pytest
 
-    with store.dataset_lock(tmp_path, "t"), pytest.raises(store.PublishBusy, match="another publish"):
-        with store.dataset_lock(tmp_path, "t", wait_seconds=0.3):
-            pass
+    with (
+        store.dataset_lock(tmp_path, "t"),
+        pytest.raises(store.PublishBusy, match="another publish"),
+        store.dataset_lock(tmp_path, "t", wait_seconds=0.3),
+    ):
+        pass
 
 
 def test_bad_dataset_name_is_refused(tmp_path):

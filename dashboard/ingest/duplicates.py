@@ -72,7 +72,8 @@ def flag_duplicates(df: pd.DataFrame) -> pd.Series:
 
     if not candidates:
         return pd.Series(result, index=df.index)
-    pairs = np.unique(np.concatenate(candidates).astype(np.int64), axis=0)
+    pairs = np.sort(np.concatenate(candidates).astype(np.int64), axis=1)  # (earlier row, later row)
+    pairs = np.unique(pairs[pairs[:, 0] != pairs[:, 1]], axis=0)
     i, j = pairs[:, 0], pairs[:, 1]
     keep = (bits[i] & bits[j]) != 0
     both_points = point_ok[i] & point_ok[j]
