@@ -131,6 +131,40 @@ def cmd_codebook(args) -> int:
     return EXIT_OK
 
 
+def cmd_hash_password(args) -> int:
+    """Read a password (stdin when piped, else typed twice without echo) and print its scrypt hash."""
+    import getpass
+
+    from dashboard.auth import MIN_PASSWORD_LENGTH, hash_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Same password again: ") != password:
+            print("error: the two passwords differ; nothing was printed", file=sys.stderr)
+            return EXIT_UNUSABLE
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        print(f"error: use a password of at least {MIN_PASSWORD_LENGTH} characters", file=sys.stderr)
+        return EXIT_UNUSABLE
+    encoded = hash_password(password)
+    if args.user:
+        print(f'[contributors.{args.user}]\npassword_hash = "{encoded}"')
+    else:
+        print(encoded)
+        print(
+            'put it in .streamlit/secrets.toml as: [contributors.USERNAME] password_hash = "<the line above>"',
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def _username(text: str) -> str:
+    if not text or not all(c.isalnum() or c in "-_" for c in text):
+        raise argparse.ArgumentTypeError("a username is letters, digits, '-' and '_'")
+    return text.casefold()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="encounters", description=__doc__)
     parser.add_argument(
@@ -171,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--who", default="")
     p = add("codebook", cmd_codebook, "print the codebook as Markdown")
     p.add_argument("--dataset", help="include the share of missing values per column for this dataset")
+    p = add("hash-password", cmd_hash_password, "hash a contributor's password for .streamlit/secrets.toml")
+    p.add_argument("--user", type=_username, help="print a whole [contributors.USER] entry, not just the hash")
     return parser
 
 

@@ -36,10 +36,13 @@ def build(root: Path | None = None, names: list[str] | None = None, quiet: bool 
         metadata = {k: v for k, v in meta.items() if k not in ("input_file", "mapping")}
         store.write_metadata(root, name, metadata)  # the repo's metadata file is the one to edit
         current = store.current_version(root, name)
-        if current and store.read_manifest(root, name, current).get("input_sha256") == file_sha256(path):
-            versions[name] = current
-            continue
         mapping = MAPPINGS_DIR / meta["mapping"] if meta.get("mapping") else None
+        wanted = {"input_sha256": file_sha256(path), "mapping_sha256": file_sha256(mapping) if mapping else None}
+        if current:
+            manifest = store.read_manifest(root, name, current)
+            if all(manifest.get(k) == v for k, v in wanted.items()):  # same input, same mapping
+                versions[name] = current
+                continue
         prepared = prepare(path, mapping=mapping)
         manifest = publish_prepared(prepared, root, name, who="make data")
         versions[name] = manifest["version"]

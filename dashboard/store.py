@@ -191,8 +191,12 @@ def diff_records(old: pd.DataFrame | None, new: pd.DataFrame) -> Changes:
     differs = {}
     for c in fields:
         x, y = a[c].astype(object).to_numpy(), b[c].astype(object).to_numpy()
-        same = (x == y) | (pd.isna(x) & pd.isna(y))
-        differs[c] = ~np.asarray(same, dtype=bool)
+        # Compare only where both have a value: `pd.NA == 2` is NA, which has no truth value.
+        x_na, y_na = pd.isna(x), pd.isna(y)
+        both = ~(x_na | y_na)
+        same = x_na & y_na
+        same[both] = np.asarray(x[both] == y[both], dtype=bool)
+        differs[c] = ~same
     mask = pd.DataFrame(differs, index=common)
     any_change = mask.any(axis=1)
     changed = {i: tuple(c for c in fields if mask.at[i, c]) for i in mask.index[any_change]}

@@ -90,8 +90,14 @@ def _hex_bins(lon: np.ndarray, lat: np.ndarray, size: float) -> tuple[np.ndarray
     return cx, cy
 
 
-def map_points(dataset: Dataset, m: np.ndarray, budget: int = 4000, hex_size: float = 0.6) -> tuple[str, pd.DataFrame]:
-    """('points', one row per record) up to the budget, else ('cells', counts per hexagon)."""
+def map_points(
+    dataset: Dataset, m: np.ndarray, budget: int = 4000, hex_size: float = 0.6, x_scale: float = 1.0
+) -> tuple[str, pd.DataFrame]:
+    """('points', one row per record) up to the budget, else ('cells', counts per hexagon).
+
+    Hexagons are regular in (longitude * x_scale, latitude): pass cos(latitude of the view) for hexagons
+    that look regular on an equirectangular map. Cell centres are given back in longitude, latitude.
+    """
     records = dataset.records
     lat = records["latitude"].to_numpy()
     lon = records["longitude"].to_numpy()
@@ -104,16 +110,65 @@ def map_points(dataset: Dataset, m: np.ndarray, budget: int = 4000, hex_size: fl
         pts = sub.assign(latitude=lat[has], longitude=lon[has]).reset_index(drop=True)
         pts.attrs["unplaced"] = int(m.sum()) - n
         return "points", pts
-    cx, cy = _hex_bins(lon[has], lat[has], hex_size)
+    cx, cy = _hex_bins(lon[has] * x_scale, lat[has], hex_size)
     cells = (
-        pd.DataFrame({"longitude": np.round(cx, 4), "latitude": np.round(cy, 4), "rank": dataset.force_rank[has]})
+        pd.DataFrame(
+            {"longitude": np.round(cx / x_scale, 4), "latitude": np.round(cy, 4), "rank": dataset.force_rank[has]}
+        )
         .groupby(["longitude", "latitude"])
         .agg(records=("rank", "size"), max_rank=("rank", "max"))
         .reset_index()
     )
     cells.attrs["unplaced"] = int(m.sum()) - n
     cells.attrs["hex_size"] = hex_size
+    cells.attrs["x_scale"] = x_scale
     return "cells", cells
+
+
+def records_in_cells(
+    dataset: Dataset, m: np.ndarray, centres: list[tuple[float, float]], hex_size: float, x_scale: float = 1.0
+) -> np.ndarray:
+    """Which matching records fall in the hexagons with these centres (as map_points gave them)."""
+    lat = dataset.records["latitude"].to_numpy()
+    lon = dataset.records["longitude"].to_numpy()
+    has = m & ~np.isnan(lat) & ~np.isnan(lon)
+    out = np.zeros(len(m), dtype=bool)
+    if not centres or not has.any():
+        return out
+    cx, cy = _hex_bins(lon[has] * x_scale, lat[has], hex_size)
+    keys = pd.MultiIndex.from_arrays([np.round(cx / x_scale, 4), np.round(cy, 4)])
+    inside = keys.isin([(round(float(x), 4), round(float(y), 4)) for x, y in centres])
+    out[np.flatnonzero(has)[inside]] = True
+    return out
+
+
+def map_extent(dataset: Dataset, m: np.ndarray, conus=(-125.0, -66.5, 24.0, 49.5)) -> dict:
+    """The view around the matching records that have coordinates: (lon0, lon1, lat0, lat1).
+
+    National data opens on the contiguous states; records outside that view (Alaska, Hawaii,
+    territories) are counted in "outside" so the page can say so. No coordinates: the CONUS view.
+    """
+    lat = dataset.records["latitude"].to_numpy()
+    lon = dataset.records["longitude"].to_numpy()
+    has = m & ~np.isnan(lat) & ~np.isnan(lon)
+    x, y = lon[has], lat[has]
+    if not len(x):
+        return {"view": conus, "outside": 0, "placed": 0}
+    inside = (x >= conus[0]) & (x <= conus[1]) & (y >= conus[2]) & (y <= conus[3])
+    if inside.any():
+        x, y = x[inside], y[inside]
+    x0, x1, y0, y1 = float(x.min()), float(x.max()), float(y.min()), float(y.max())
+    pad_x, pad_y = max(0.3, (x1 - x0) * 0.08), max(0.2, (y1 - y0) * 0.08)
+    view = (x0 - pad_x, x1 + pad_x, y0 - pad_y, y1 + pad_y)
+    if inside.any() and (view[1] - view[0]) > 0.6 * (conus[1] - conus[0]):
+        view = conus
+    return {"view": view, "outside": int((~inside).sum()) if inside.any() else 0, "placed": int(has.sum())}
+
+
+def area_mask(dataset: Dataset, m: np.ndarray, level: str, ids: list[str]) -> np.ndarray:
+    """Which matching records lie in these states, counties or districts."""
+    column = {"state": "state", "county": "county_fips", "district": "district"}[level]
+    return m & dataset.records[column].isin(list(ids)).to_numpy()
 
 
 def counts_by_area(dataset: Dataset, m: np.ndarray, level: str) -> pd.DataFrame:

@@ -28,6 +28,12 @@ def derive_force_level(force_types: pd.Series, schema: Schema) -> pd.Series:
     return pd.Series(levels[codes] if len(codes) else [], index=force_types.index, dtype=object)
 
 
+def period_start(dates: pd.Series, precision: pd.Series) -> pd.Series:
+    """A date known only to the month (year) is stored as the first day of that month (year)."""
+    out = dates.where(precision != "month", dates.dt.to_period("M").dt.start_time)
+    return out.where(precision != "year", dates.dt.to_period("Y").dt.start_time)
+
+
 def default_location_precision(df: pd.DataFrame) -> pd.Series:
     """Where no precision is given (and so no coordinates), the finest place named sets it."""
     given = df["location_precision"].astype(object)
@@ -51,6 +57,7 @@ def clean(parsed: pd.DataFrame, schema: Schema | None = None, district_layers=()
             df[c.name] = df[c.name].where(df[c.name].notna(), c.default)
         if c.kind in _TEXT_KINDS:
             df[c.name] = df[c.name].astype(object).where(df[c.name].notna(), "")
+    df["date"] = period_start(pd.to_datetime(df["date"]), df["date_precision"])
     df["latitude"] = pd.to_numeric(df["latitude"], errors="coerce").astype(float)
     df["longitude"] = pd.to_numeric(df["longitude"], errors="coerce").astype(float)
     df["location_precision"] = default_location_precision(df.replace({"location_precision": {"": None}})).fillna("")

@@ -290,9 +290,10 @@ def _converter(c: ColumnSpec, spec: Mapping, schema: Schema, unmapped: set[str])
             if (to := lookup(part)) is not None:
                 found += to
             elif part and _key(part) not in spec.missing and not (taxonomy and v.is_missing(part, schema, taxonomy)):
-                if mapped is not None and matcher and matcher.match(part)[1]:
-                    unmapped.add(part)  # kept as it is: validation reports it
-                found.append(part)
+                value, reason = matcher.match(part) if matcher else (part, None)
+                if reason and mapped is not None:
+                    unmapped.add(part)
+                found.append(part if reason else value)  # not canonical: kept as it is, for validation to report
         return "; ".join(dict.fromkeys(found)) or c.default
 
     return convert
@@ -313,13 +314,15 @@ def _fill(templates: tuple[str, ...], col, rows: list[int]) -> list[str]:
     for t in templates:
         names = list(dict.fromkeys(f for f, _ in _FIELD.findall(t)))
         fmt = _FIELD.sub(lambda m, names=names: f"{{{names.index(m[1])}{':' + m[2] if m[2] else ''}}}", t)
-        data, left = [rows if f == "row" else col(f) for f in names], []
+        data, left, memo = [rows if f == "row" else col(f) for f in names], [], {}
         for i in todo:
-            values = [d[i] for d in data]
-            if all(x != "" for x in values):
-                out[i] = fmt.format(*values)
-            else:
+            values = tuple(d[i] for d in data)
+            if "" in values:
                 left.append(i)
+            elif "row" in names:
+                out[i] = fmt.format(*values)
+            else:  # few distinct texts: format each once
+                out[i] = memo[values] if values in memo else memo.setdefault(values, fmt.format(*values))
         todo = left
     return out
 

@@ -26,6 +26,7 @@ class Prepared:
     raw: pd.DataFrame  # the rows as read, before mapping (what the contributor will fix)
     file_hash: str
     mapping: str | None = None
+    mapping_hash: str | None = None
     records: pd.DataFrame | None = None  # cleaned valid rows, once clean() has run
     notes: list[str] = field(default_factory=list)
 
@@ -76,12 +77,16 @@ def prepare(path: str | Path, mapping: str | Path | None = None, with_records: b
     """
     path = Path(path)
     raw, report = read_table(path)
-    frame, notes, hints = raw, [], None
+    frame, notes, hints, mapping_hash = raw, [], None, None
     if mapping is not None:
         from dashboard.ingest.mapping import apply_mapping, load_mapping
 
         spec = load_mapping(mapping)
+        mapping_hash = file_sha256(spec.path)
         frame, notes = apply_mapping(raw, spec, source=path.name)
+        # The quarantine keeps rows as read, for fixing; never with the columns the mapping keeps out.
+        personal = {*spec.exclude, *spec.redact.get("names_from", ())}
+        raw = raw.drop(columns=[c for c in raw.columns if c in personal])
         # A value the mapping does not translate reaches validation as it is; say where to add it.
         hints = {column: f"add it to values.{column} in {spec.name}" for column in spec.values}
     validation = validate(frame, source=path.name, hints=hints)
@@ -92,6 +97,7 @@ def prepare(path: str | Path, mapping: str | Path | None = None, with_records: b
         raw=raw,
         file_hash=file_sha256(path),
         mapping=str(mapping) if mapping else None,
+        mapping_hash=mapping_hash,
         notes=notes + validation.notes,
     )
     if with_records:
@@ -110,6 +116,7 @@ def publish_prepared(prepared: Prepared, root: Path, name: str, who: str = "", m
         "input_file": prepared.source,
         "input_sha256": prepared.file_hash,
         "mapping": Path(prepared.mapping).name if prepared.mapping else None,
+        "mapping_sha256": prepared.mapping_hash,
         "rows_in": prepared.counts()["rows_in"],
     }
     return store.publish(root, name, records, quarantine, info, metadata=metadata)

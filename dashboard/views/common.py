@@ -6,6 +6,7 @@ shared by every session; a new published version is picked up on the next rerun,
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import streamlit as st
@@ -118,7 +119,7 @@ def sidebar_filters(extra_keep: dict | None = None) -> tuple[Dataset, flt.Filter
         st.session_state["_filters_for"] = name
         st.session_state["_url_notes"] = notes
     for note in st.session_state.get("_url_notes", []):
-        st.info(f"Link: {note}", icon=":material/link_off:")
+        st.info(f"Link: {md_escape(note)}", icon=":material/link_off:")
 
     schema = load_schema()
     lo, hi = _min_date(dataset), _max_date(dataset)
@@ -190,6 +191,15 @@ def permalink(query: dict, page: str = "") -> str:
     from urllib.parse import urlencode
 
     return f"./{page}?{urlencode(query, doseq=True)}"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$:])")
+
+
+def md_escape(text: object) -> str:
+    """Text (from a URL or a record) shown through a Markdown element as its literal characters:
+    no links, images, emphasis, :icon: or :colour[] directives, LaTeX."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 def fmt_int(n: int | None) -> str:

@@ -20,7 +20,9 @@ def cleaned(*overrides) -> pd.DataFrame:
 @pytest.mark.parametrize(
     "force_types, level",
     [
-        pytest.param("vehicle boxing/ramming; property damage/seizure; weapon displayed", "weapon displayed", id="worked-example"),
+        pytest.param(
+            "vehicle boxing/ramming; property damage/seizure; weapon displayed", "weapon displayed", id="worked-example"
+        ),
         pytest.param("verbal threat", "verbal threat", id="single"),
         pytest.param("death; verbal threat", "death", id="order-in-file-does-not-matter"),
         pytest.param("none", "none", id="none"),
@@ -76,7 +78,9 @@ def _frame(**cols):
         pytest.param({}, True, id="same-place-next-day-shared-agency"),
         pytest.param({"agencies": ["ICE ERO", "CBP OFO"]}, False, id="no-agency-in-common"),
         pytest.param({"date": pd.to_datetime(["2025-06-01", "2025-06-03"])}, False, id="two-days-apart"),
-        pytest.param({"latitude": [44.97, 45.00], "city": ["Minneapolis", "Fridley"]}, False, id="3km-apart-other-city"),
+        pytest.param(
+            {"latitude": [44.97, 45.00], "city": ["Minneapolis", "Fridley"]}, False, id="3km-apart-other-city"
+        ),
         pytest.param({"latitude": [44.97, 45.00]}, True, id="3km-apart-same-city"),
         pytest.param({"location_precision": ["region", "region"], "city": ["", ""]}, False, id="region-points-never"),
     ],
@@ -89,10 +93,30 @@ def test_duplicate_flags(changes, flagged):
 
 def test_identical_region_rows_are_all_kept_unflagged():
     n = 50
-    frame = pd.DataFrame({
-        "encounter_id": [f"r{i}" for i in range(n)],
-        "date": pd.to_datetime(["2019-01-05"] * n),
-        "agencies": ["ICE ERO"] * n, "state": [""] * n, "city": [""] * n,
-        "latitude": [45.3] * n, "longitude": [-120.5] * n, "location_precision": ["region"] * n,
-    })
+    frame = pd.DataFrame(
+        {
+            "encounter_id": [f"r{i}" for i in range(n)],
+            "date": pd.to_datetime(["2019-01-05"] * n),
+            "agencies": ["ICE ERO"] * n,
+            "state": [""] * n,
+            "city": [""] * n,
+            "latitude": [45.3] * n,
+            "longitude": [-120.5] * n,
+            "location_precision": ["region"] * n,
+        }
+    )
     assert flag_duplicates(frame).isna().all()
+
+
+@pytest.mark.parametrize(
+    "raw, precision, stored",
+    [
+        pytest.param("2025-06-15", "month", "2025-06-01", id="month"),
+        pytest.param("2025-06-15", "year", "2025-01-01", id="year"),
+        pytest.param("2025-06-15", "week", "2025-06-15", id="week-kept"),
+        pytest.param("2025-06-15", "day", "2025-06-15", id="day"),
+    ],
+)
+def test_coarse_dates_are_stored_as_the_start_of_their_period(raw, precision, stored):
+    out = cleaned({"date": raw, "date_precision": precision}).iloc[0]
+    assert str(out["date"])[:10] == stored

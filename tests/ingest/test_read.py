@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import time
 from pathlib import Path
@@ -389,6 +390,58 @@ def test_describe_is_one_plain_line():
         "read x.csv as CSV, cp1252, delimiter '|', header on row 6 after 5 preamble rows; 131,904 rows; "
         "skipped 1 repeated header row (row 40)"
     )
+
+
+# ---------------------------------------------------------------- gzip-compressed files
+
+
+@pytest.mark.parametrize(
+    "name, content, expected",
+    [
+        pytest.param(
+            "arrests.csv.gz",
+            '"Title"||\n"aor"|"date"\n"SEA"|10/1/2018\n',
+            {"aor": "SEA", "date": "10/1/2018"},
+            id="csv",
+        ),
+        pytest.param("incidents.json.gz", '[{"id": "T1", "lat": 44.9}]', {"id": "T1", "lat": "44.9"}, id="json"),
+        pytest.param(
+            "latin1.csv.gz",
+            "name,county\nJos\u00e9,Do\u00f1a Ana\n".encode("latin-1"),
+            {"name": "Jos\u00e9", "county": "Do\u00f1a Ana"},
+            id="latin1",
+        ),
+    ],
+)
+def test_gzip_files_are_decompressed_then_read_as_usual(tmp_path, name, content, expected):
+    raw = content.encode("utf-8") if isinstance(content, str) else content
+    frame, report = read_table(write(tmp_path, name, gzip.compress(raw)))
+    plain, plain_report = read_table(write(tmp_path, name[:-3], raw))
+    assert values(frame) == values(plain) == [expected]
+    assert frame["_row"].tolist() == plain["_row"].tolist()
+    assert report.compression == "gzip" and plain_report.compression == ""
+    assert report.describe().startswith(f"read {name} as {report.format.upper()} (gzip-compressed), ")
+    assert report.describe().split(", ", 1)[1] == plain_report.describe().split(", ", 1)[1]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        pytest.param(b"this is not gzip at all", "could not be decompressed", id="not-gzip"),
+        pytest.param(gzip.compress(b"a,b\n1,2\n")[:-12], "could not be decompressed", id="truncated"),
+        pytest.param(gzip.compress(b""), "the file is empty", id="empty-inside"),
+    ],
+)
+def test_broken_gzip_is_unusable(tmp_path, content, message):
+    with pytest.raises(FileUnusable, match=rf"^data\.csv\.gz: .*{message}"):
+        read_table(write(tmp_path, "data.csv.gz", content))
+
+
+def test_shipped_ero_gzip_is_the_released_file():
+    shipped = Path(__file__).resolve().parents[2] / "data" / "sources" / "ice-ero-fy2019" / "EROArrests_FY2019.csv.gz"
+    if not shipped.exists():
+        pytest.skip("the shipped ICE ERO file is not in this checkout")
+    assert gzip.decompress(shipped.read_bytes()) == real_file("ice-arrests-uwchr/EROArrests_FY2019.csv").read_bytes()
 
 
 # ---------------------------------------------------------------- the real contributor files

@@ -1,0 +1,359 @@
+"""Who may contribute: password hashes, the sign-in rate limiter and the contributor configuration.
+
+Pure Python (no Streamlit): the Contribute page passes in `st.secrets` as a plain dict.
+
+Secrets shape (see .streamlit/secrets.example.toml):
+
+    [contributors.alice]                 # a username, compared case-insensitively
+    name = "Alice Example"               # optional, shown on the page
+    password_hash = "scrypt$16384$8$1$<salt b64>$<hash b64>"   # from `encounters hash-password`
+
+    [auth]                               # optional: OpenID Connect through st.login
+    ...
+    [contribute]
+    allowed_emails = ["editor@example.org"]   # who may contribute after signing in with the provider
+
+A password hash is self-describing, `scrypt$n$r$p$salt$hash` (standard base64), so its cost can be
+raised later without breaking the hashes already handed out.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import fcntl
+import functools
+import hashlib
+import hmac
+import json
+import logging
+import math
+import os
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+SCHEME = "scrypt"
+DEFAULT_N, DEFAULT_R, DEFAULT_P = 2**14, 8, 1  # about 16 MiB and 50 ms per check
+SALT_BYTES, HASH_BYTES = 16, 32
+MIN_PASSWORD_LENGTH = 8
+# Refuse absurd parameters in a hash string: verifying it must not exhaust the server.
+MAX_N, MAX_R, MAX_P = 2**20, 32, 16
+MAX_PASSWORD_CHARS = 1024
+
+
+class BadHash(ValueError):
+    """A password hash that is not `scrypt$n$r$p$salt$hash` with sane parameters."""
+
+
+# ---------------------------------------------------------------- password hashing
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, length: int) -> bytes:
+    return hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=length, maxmem=128 * r * (n + p + 2) + (1 << 20)
+    )
+
+
+def hash_password(password: str, n: int = DEFAULT_N, r: int = DEFAULT_R, p: int = DEFAULT_P) -> str:
+    """`scrypt$n$r$p$salt_b64$hash_b64` for a new random salt."""
+    if not password:
+        raise ValueError("the password is empty")
+    _check_params(n, r, p)
+    salt = secrets.token_bytes(SALT_BYTES)
+    digest = _scrypt(password, salt, n, r, p, HASH_BYTES)
+    return f"{SCHEME}${n}${r}${p}${_b64(salt)}${_b64(digest)}"
+
+
+def _check_params(n: int, r: int, p: int) -> None:
+    if n < 2 or n > MAX_N or n & (n - 1):
+        raise BadHash(f"scrypt n must be a power of two between 2 and {MAX_N}, not {n}")
+    if not 1 <= r <= MAX_R or not 1 <= p <= MAX_P:
+        raise BadHash(f"scrypt r and p must be within 1..{MAX_R} and 1..{MAX_P}")
+
+
+@dataclass(frozen=True)
+class ParsedHash:
+    n: int
+    r: int
+    p: int
+    salt: bytes
+    digest: bytes
+
+
+def parse_hash(encoded: str) -> ParsedHash:
+    """Split a stored hash into its parts; BadHash says what is wrong (never echoing the hash)."""
+    parts = str(encoded).strip().split("$")
+    if len(parts) != 6 or parts[0] != SCHEME:
+        raise BadHash(
+            "a password hash must look like scrypt$n$r$p$salt$hash (make one with `encounters hash-password`)"
+        )
+    try:
+        n, r, p = (int(x) for x in parts[1:4])
+        salt = base64.b64decode(parts[4], validate=True)
+        digest = base64.b64decode(parts[5], validate=True)
+    except (ValueError, binascii.Error) as exc:
+        raise BadHash("a password hash has a part that is not a number or not base64") from exc
+    _check_params(n, r, p)
+    if len(salt) < 8 or len(digest) < 16:
+        raise BadHash("a password hash has a salt or hash that is too short")
+    return ParsedHash(n, r, p, salt, digest)
+
+
+def verify_password(password: str, encoded: str) -> bool:
+    """True when `password` matches the stored hash; False for a wrong password or an unusable hash."""
+    try:
+        h = parse_hash(encoded)
+    except BadHash:
+        return False
+    if not isinstance(password, str) or len(password) > MAX_PASSWORD_CHARS:
+        return False
+    candidate = _scrypt(password, h.salt, h.n, h.r, h.p, len(h.digest))
+    return hmac.compare_digest(candidate, h.digest)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked against when the username is unknown, so a wrong name costs as much time as a wrong password."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
+# ---------------------------------------------------------------- configuration
+
+
+@dataclass(frozen=True)
+class Contributor:
+    username: str
+    name: str
+    password_hash: str
+
+
+@dataclass(frozen=True)
+class ContributorConfig:
+    passwords: Mapping[str, Contributor] = field(default_factory=dict)  # normalised username -> contributor
+    allowed_emails: frozenset[str] = frozenset()
+    oidc_providers: tuple[str | None, ...] = ()  # () when [auth] is absent; (None,) for an unnamed provider
+    problems: tuple[str, ...] = ()  # entries ignored, for the operator's log (never shown to visitors)
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_providers)
+
+    @property
+    def configured(self) -> bool:
+        """Can anyone sign in at all on this deployment?"""
+        return bool(self.passwords) or (self.oidc_enabled and bool(self.allowed_emails))
+
+    def contributor(self, username: str) -> Contributor | None:
+        return self.passwords.get(normalise_username(username))
+
+    def email_allowed(self, email: str | None) -> bool:
+        return bool(email) and normalise_email(email) in self.allowed_emails
+
+
+def normalise_username(username: str) -> str:
+    return str(username or "").strip().casefold()
+
+
+def normalise_email(email: str) -> str:
+    return str(email or "").strip().casefold()
+
+
+def _providers(auth: object) -> tuple[str | None, ...]:
+    if not isinstance(auth, Mapping) or not auth:
+        return ()
+    named = tuple(str(k) for k, v in auth.items() if isinstance(v, Mapping) and "client_id" in v)
+    unnamed = (None,) if "client_id" in auth else ()
+    return unnamed + named
+
+
+def load_config(secrets_dict: Mapping | None) -> ContributorConfig:
+    """Read contributors from an st.secrets-shaped mapping; bad entries are skipped and listed in `problems`."""
+    secrets_dict = secrets_dict or {}
+    passwords, problems = {}, []
+    entries = secrets_dict.get("contributors") or {}
+    if not isinstance(entries, Mapping):
+        problems.append("[contributors] must be a table of usernames")
+        entries = {}
+    for username, entry in entries.items():
+        key = normalise_username(username)
+        if not key or not isinstance(entry, Mapping):
+            problems.append(f"contributor {username!r}: expected a table with password_hash")
+            continue
+        encoded = entry.get("password_hash")
+        if not encoded:
+            continue  # a contributor without a password (signs in with the provider only)
+        try:
+            parse_hash(encoded)
+        except BadHash as exc:
+            problems.append(f"contributor {username!r}: {exc}; this contributor cannot sign in")
+            continue
+        if key in passwords:
+            problems.append(f"contributor {username!r} is listed twice; the first entry is used")
+            continue
+        passwords[key] = Contributor(username=key, name=str(entry.get("name") or key), password_hash=str(encoded))
+    section = secrets_dict.get("contribute") or {}
+    emails = section.get("allowed_emails", []) if isinstance(section, Mapping) else []
+    if isinstance(emails, str):
+        emails = [emails]
+    allowed = frozenset(normalise_email(e) for e in emails if normalise_email(e))
+    allowed |= frozenset(
+        normalise_email(e.get("email"))
+        for e in entries.values()
+        if isinstance(e, Mapping) and normalise_email(e.get("email"))
+    )
+    for p in problems:
+        log.warning("contributor configuration: %s", p)
+    return ContributorConfig(
+        passwords=passwords,
+        allowed_emails=allowed,
+        oidc_providers=_providers(secrets_dict.get("auth")),
+        problems=tuple(problems),
+    )
+
+
+# ---------------------------------------------------------------- rate limiting
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_failures: int = 5  # failures in a row before a lock
+    base_delay: float = 60.0  # the first lock, in seconds; each further lock doubles it
+    max_delay: float = 3600.0
+    forget_after: float = 24 * 3600.0  # an entry with no failure for this long is dropped
+    max_entries: int = 10_000  # the state file never grows beyond this many keys
+
+    def delay(self, lockouts: int) -> float:
+        return min(self.max_delay, self.base_delay * 2 ** min(lockouts, 32))
+
+
+class RateLimiter:
+    """Counts failed sign-ins per key (a username, a session) and locks a key after too many.
+
+    With a `path`, the state lives in a small JSON file guarded by a file lock, so every session of
+    every server process serving the same data directory sees the same counts; without one, in memory.
+    Keys are stored hashed: a password typed into the username field does not end up in a file.
+    """
+
+    def __init__(self, path: Path | None = None, limits: Limits | None = None, clock: Callable[[], float] = time.time):
+        self.path = Path(path) if path else None
+        self.limits = limits or Limits()
+        self.clock = clock
+        self._memory: dict[str, dict] = {}
+        self._thread_lock = threading.Lock()
+
+    @staticmethod
+    def _key(key: str) -> str:
+        return hashlib.sha256(("sign-in\0" + key).encode("utf-8")).hexdigest()[:32]
+
+    @contextlib.contextmanager
+    def _state(self, write: bool = True):
+        """The state, locked; saved (when `write`) if the block ends without an error."""
+        with self._thread_lock:
+            if self.path is None:
+                yield self._memory
+                self._prune(self._memory)
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path.with_suffix(".lock"), "w") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX if write else fcntl.LOCK_SH)
+                try:
+                    try:
+                        state = json.loads(self.path.read_text(encoding="utf-8")).get("entries", {})
+                    except (FileNotFoundError, ValueError, AttributeError):
+                        state = {}
+                    yield state
+                    if write:
+                        self._prune(state)
+                        tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}")
+                        tmp.write_text(json.dumps({"version": 1, "entries": state}), encoding="utf-8")
+                        os.replace(tmp, self.path)
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _prune(self, state: dict) -> None:
+        now = self.clock()
+        stale = [
+            k
+            for k, e in state.items()
+            if e.get("locked_until", 0) < now and e.get("last", 0) < now - self.limits.forget_after
+        ]
+        for k in stale:
+            del state[k]
+        if len(state) > self.limits.max_entries:
+            for k in sorted(state, key=lambda k: state[k].get("last", 0))[: len(state) - self.limits.max_entries]:
+                del state[k]
+
+    def locked_for(self, keys: Iterable[str]) -> float:
+        """Seconds until every key may try again (0 when none is locked)."""
+        now = self.clock()
+        with self._state(write=False) as state:
+            until = max((state.get(self._key(k), {}).get("locked_until", 0.0) for k in keys), default=0.0)
+        return max(0.0, until - now)
+
+    def record_failure(self, keys: Iterable[str]) -> float:
+        """Count a failure against each key; returns the lock (seconds) it caused, 0 if none."""
+        now, locked = self.clock(), 0.0
+        with self._state() as state:
+            for k in keys:
+                e = state.setdefault(self._key(k), {"failures": 0, "lockouts": 0, "locked_until": 0.0})
+                e["failures"] = e.get("failures", 0) + 1
+                e["last"] = now
+                if e["failures"] >= self.limits.max_failures:
+                    delay = self.limits.delay(e.get("lockouts", 0))
+                    e.update(failures=0, lockouts=e.get("lockouts", 0) + 1, locked_until=now + delay)
+                    locked = max(locked, delay)
+        return locked
+
+    def record_success(self, keys: Iterable[str]) -> None:
+        with self._state() as state:
+            for k in keys:
+                state.pop(self._key(k), None)
+
+
+def wait_text(seconds: float) -> str:
+    minutes = math.ceil(seconds / 60)
+    return f"{math.ceil(seconds)} seconds" if seconds < 60 else f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+# ---------------------------------------------------------------- signing in
+
+
+@dataclass(frozen=True)
+class SignIn:
+    ok: bool
+    message: str  # what to tell the person (never whether the username exists)
+    contributor: Contributor | None = None
+    retry_after: float = 0.0
+
+
+def sign_in(config: ContributorConfig, limiter: RateLimiter, username: str, password: str, session: str) -> SignIn:
+    """Check a username and password, counting failures per username and per session."""
+    keys = [f"user:{normalise_username(username)}", f"session:{session}"]
+    wait = limiter.locked_for(keys)
+    if wait > 0:
+        return SignIn(False, f"Too many failed sign-ins. Try again in {wait_text(wait)}.", retry_after=wait)
+    contributor = config.contributor(username)
+    matches = verify_password(password or "", contributor.password_hash if contributor else _dummy_hash())
+    if contributor is not None and matches:
+        limiter.record_success(keys)
+        return SignIn(True, f"Signed in as {contributor.username}.", contributor)
+    locked = limiter.record_failure(keys)
+    if locked:
+        return SignIn(
+            False,
+            f"Wrong username or password. Too many failed sign-ins: try again in {wait_text(locked)}.",
+            retry_after=locked,
+        )
+    return SignIn(False, "Wrong username or password.")

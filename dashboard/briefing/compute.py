@@ -1,0 +1,309 @@
+"""The briefing's numbers as one value: the page, the exports and the CLI all read this and nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from dashboard.briefing import area as areas
+from dashboard.briefing.period import Period, bin_unit
+from dashboard.explore import aggregate
+from dashboard.explore import filters as flt
+from dashboard.explore.data import Dataset
+from dashboard.schema import load_schema
+
+MIN_BASE = 10  # below this, a change is given in counts only, never as a percentage
+SERIOUS_LIMIT = 10
+BREAKDOWNS = (
+    ("targeted_groups", "By targeted group"),
+    ("agencies", "By agency"),
+    ("encounter_type", "By encounter type"),
+    ("verification", "By verification level"),
+)
+NOT_RECORDED = "not recorded"
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    now: int
+    before: int
+
+    @property
+    def change(self) -> int:
+        return self.now - self.before
+
+    @property
+    def pct(self) -> float | None:
+        """Percentage change, only where the base (the earlier count) is at least MIN_BASE."""
+        return (self.now - self.before) / self.before if self.before >= MIN_BASE else None
+
+    def change_text(self) -> str:
+        if self.pct is None:
+            return f"{self.change:+,}" if self.change else "no change"
+        return f"{self.change:+,} ({self.pct:+.0%})" if self.change else "no change (0%)"
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    column: str
+    title: str
+    rows: tuple[Figure, ...]
+
+
+@dataclass(frozen=True)
+class Record:
+    encounter_id: str
+    date: str
+    date_precision: str
+    place: str
+    location_precision: str
+    force_level: str
+    encounter_type: str
+    agencies: str
+    targeted_groups: str
+    people_affected: int | None
+    verification: str
+    summary: str
+    official_response: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Briefing:
+    dataset: str
+    dataset_title: str
+    version: int
+    as_of: str
+    license: str
+    demonstration: bool
+    dataset_sources: tuple[str, ...]
+    area: areas.Area
+    period: Period
+    compare: Period
+    filters: tuple[str, ...]  # the filters in force besides area and dates, in words
+    key: tuple[Figure, ...]  # encounters, people affected, weapon displayed or worse
+    people_unknown: tuple[int, int]  # records with no count of people (now, before)
+    breakdowns: tuple[Breakdown, ...]
+    timeline_unit: str
+    timeline: tuple[tuple[str, int, int], ...]  # (bin start, count in period, count in comparison)
+    timeline_left_out: int  # records dated less precisely than the bins
+    serious: tuple[Record, ...]
+    points: tuple[tuple[float, float, str, int], ...]  # (lon, lat, location precision, force rank), period only
+    not_mapped: int  # period records with no point precise enough to draw
+    notes: tuple[str, ...]
+    query: dict = field(hash=False, compare=False)  # URL parameters that reopen this briefing
+
+    def figure(self, label: str) -> Figure:
+        for f in self.key:
+            if f.label == label:
+                return f
+        raise KeyError(label)
+
+    def sources(self) -> list[str]:
+        """Every source of the listed records, in order of first mention: footnote n is sources()[n-1]."""
+        return list(dict.fromkeys(s for r in self.serious for s in r.sources))
+
+    def footnotes(self) -> list[str]:
+        """Footnote 1 is the dataset; then every source of the listed records, in order of first mention."""
+        return [self.dataset_note(), *self.sources()]
+
+    def dataset_note(self) -> str:
+        sources = "; ".join(self.dataset_sources)
+        return (
+            f"Dataset: {self.dataset_title} ({self.dataset}, version {self.version}), data as of {self.as_of}, "
+            f"license: {self.license}" + (f". Source: {sources}" if sources else "") + "."
+        )
+
+    def footnote_numbers(self, record: Record) -> list[int]:
+        index = {s: n for n, s in enumerate(self.footnotes(), start=1)}
+        return [index[s] for s in record.sources]
+
+    def as_dict(self) -> dict:
+        out = asdict(self)
+        out["area"] = {k: v for k, v in out["area"].items() if k != "wkb"}
+        out["period"], out["compare"] = self.period.label(), self.compare.label()
+        return out
+
+
+def _breakdown(dataset: Dataset, now: np.ndarray, before: np.ndarray, column: str, title: str) -> Breakdown:
+    a, b = aggregate.counts_by(dataset, now, column), aggregate.counts_by(dataset, before, column)
+    counts_a, counts_b = (
+        dict(zip(a["value"], a["records"], strict=True)),
+        dict(zip(b["value"], b["records"], strict=True)),
+    )
+    order = {v: i for i, v in enumerate(dataset.values(column))}
+    labels = sorted(
+        set(counts_a) | set(counts_b), key=lambda v: (-counts_a.get(v, 0), -counts_b.get(v, 0), order.get(v, 0))
+    )
+    rows = [Figure(v, int(counts_a.get(v, 0)), int(counts_b.get(v, 0))) for v in labels]
+    if a.attrs["not_recorded"] or b.attrs["not_recorded"]:
+        rows.append(Figure(NOT_RECORDED, int(a.attrs["not_recorded"]), int(b.attrs["not_recorded"])))
+    return Breakdown(column, title, tuple(rows))
+
+
+def _timeline(dataset: Dataset, now: np.ndarray, before: np.ndarray, span: tuple[date, date], unit: str):
+    """Counts per week or month over both periods (empty bins included), and how many records were too coarse."""
+    rec = dataset.records
+    allowed = ("day", "week") if unit == "week" else ("day", "week", "month")
+    precise = areas._category_equal(rec["date_precision"], set(allowed))
+    freq = "W-SUN" if unit == "week" else "M"
+    first, last = (pd.Period(d, freq).start_time.date() for d in span)
+    starts = pd.period_range(first, last, freq=freq).start_time.date
+    out = {d: [0, 0] for d in starts}
+    for which, m in ((0, now & precise), (1, before & precise)):
+        dates = pd.DatetimeIndex(rec["date"].to_numpy()[m])
+        for day, n in pd.Series(dates.to_period(freq).start_time.date).value_counts().items():
+            out.setdefault(day, [0, 0])[which] += int(n)
+    left_out = int(((now | before) & ~precise).sum())
+    return tuple((d.isoformat(), c[0], c[1]) for d, c in sorted(out.items())), left_out
+
+
+def _sources(text: str) -> tuple[str, ...]:
+    sep = load_schema().sources_separator.strip()
+    return tuple(s.strip() for s in str(text or "").split(sep) if s.strip())
+
+
+def _serious(dataset: Dataset, m: np.ndarray, limit: int) -> tuple[Record, ...]:
+    idx = np.flatnonzero(m)
+    order = np.lexsort(
+        (dataset.records["encounter_id"].to_numpy()[idx].astype(str), -dataset.day[idx], -dataset.force_rank[idx])
+    )
+    rows = dataset.records.iloc[idx[order[:limit]]]
+    out = []
+    for r in rows.to_dict("records"):
+        place = ", ".join(str(r[c]) for c in ("city", "state") if str(r.get(c) or "") not in ("", "nan"))
+        people = r.get("people_affected")
+        out.append(
+            Record(
+                encounter_id=str(r["encounter_id"]),
+                date=pd.Timestamp(r["date"]).date().isoformat(),
+                date_precision=str(r["date_precision"]),
+                place=place + (f" ({r['district']})" if str(r.get("district") or "") else ""),
+                location_precision=str(r["location_precision"]),
+                force_level=str(r["force_level"] or "") or NOT_RECORDED,
+                encounter_type=str(r["encounter_type"]),
+                agencies=str(r["agencies"]),
+                targeted_groups=str(r["targeted_groups"]),
+                people_affected=None if pd.isna(people) else int(people),
+                verification=str(r["verification"]),
+                summary=str(r.get("summary") or ""),
+                official_response=str(r.get("official_response") or ""),
+                sources=_sources(r.get("sources")),
+            )
+        )
+    return tuple(out)
+
+
+def _points(dataset: Dataset, m: np.ndarray) -> tuple[tuple, int]:
+    rec = dataset.records
+    drawable = areas._category_equal(rec["location_precision"], {"exact", "block", "city"})
+    lat = rec["latitude"].to_numpy(dtype=float, na_value=np.nan)
+    lon = rec["longitude"].to_numpy(dtype=float, na_value=np.nan)
+    keep = m & drawable & ~np.isnan(lat) & ~np.isnan(lon)
+    prec = rec["location_precision"].astype(str).to_numpy()
+    pts = tuple(
+        (round(float(x), 5), round(float(y), 5), str(p), int(r))
+        for x, y, p, r in zip(lon[keep], lat[keep], prec[keep], dataset.force_rank[keep], strict=True)
+    )
+    return pts, int((m & ~keep).sum())
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def _notes(area_note: str, coarse, unknown, left_out: int, unit: str, overlap: bool) -> list[str]:
+    """How to read the figures: what is counted, what is left out and why."""
+    notes = [area_note] if area_note else []
+    if coarse:
+        notes.append(
+            f"{_n(coarse, 'record')} in the period {'lies' if coarse == 1 else 'lie'} inside the area but "
+            f"{'is' if coarse == 1 else 'are'} located only to a city or coarser, so not counted."
+        )
+    if overlap:
+        notes.append("The comparison period does not end before the period starts: the two may share records.")
+    if any(unknown):
+        notes.append(
+            f"People affected adds up the records that give a number ({unknown[0]:,} records in the period "
+            f"and {unknown[1]:,} in the comparison period give none)."
+        )
+    notes.append(
+        "A record with several targeted groups or agencies counts once for each, so those rows can add up "
+        "to more than the number of encounters."
+    )
+    notes.append(f"A change is given as a percentage only where the earlier count is at least {MIN_BASE}.")
+    if left_out:
+        coarser = "month or year" if unit == "week" else "year"
+        notes.append(
+            f"{_n(left_out, 'record')} dated only to the {coarser} {'is' if left_out == 1 else 'are'} counted "
+            "in the figures but not drawn on the timeline."
+        )
+    return notes
+
+
+def compute_briefing(
+    dataset: Dataset, area: areas.Area, period: Period, compare: Period, filters: flt.Filters | None = None
+) -> Briefing:
+    """Every number of a briefing. `filters` are the other filters in force; their dates are ignored."""
+    filters = (filters or flt.Filters(dataset=dataset.name)).with_(dataset=dataset.name, date_from=None, date_to=None)
+    chosen = areas.select(dataset, area)
+    base = flt.mask(dataset, filters) & chosen.mask
+    now = base & flt.mask(dataset, flt.Filters(date_from=period.start, date_to=period.end))
+    before = base & flt.mask(dataset, flt.Filters(date_from=compare.start, date_to=compare.end))
+    h_now, h_before = aggregate.headline(dataset, now), aggregate.headline(dataset, before)
+    key = (
+        Figure("Encounters", h_now["encounters"], h_before["encounters"]),
+        Figure("People affected", h_now["people_affected"], h_before["people_affected"]),
+        Figure("Weapon displayed or worse", h_now["weapon_or_worse"], h_before["weapon_or_worse"]),
+    )
+    unit = bin_unit(period, compare)
+    span = (min(period.start, compare.start), max(period.end, compare.end))
+    timeline, left_out = _timeline(dataset, now, before, span, unit)
+    points, not_mapped = _points(dataset, now)
+    coarse = None
+    if chosen.coarse is not None:
+        in_period = flt.mask(dataset, filters.with_(date_from=period.start, date_to=period.end))
+        coarse = int((chosen.coarse & in_period).sum())
+    unknown = (h_now["people_unknown"], h_before["people_unknown"])
+    notes = _notes(chosen.note, coarse, unknown, left_out, unit, overlap=not compare.end < period.start)
+    meta = dataset.metadata
+    query = {
+        **filters.to_query(),
+        "area_type": area.kind,
+        "area": area.id,
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+    }
+    if compare != period.previous():
+        query |= {"compare_from": compare.start.isoformat(), "compare_to": compare.end.isoformat()}
+    return Briefing(
+        dataset=dataset.name,
+        dataset_title=str(meta.get("title") or dataset.name),
+        version=dataset.version,
+        as_of=dataset.as_of,
+        license=str(meta.get("license") or "not stated"),
+        demonstration=dataset.is_demo,
+        dataset_sources=tuple(
+            " ".join(str(s.get(k) or "") for k in ("title", "url")).strip() if isinstance(s, dict) else str(s)
+            for s in meta.get("sources") or []
+        ),
+        area=area,
+        period=period,
+        compare=compare,
+        filters=tuple(filters.describe()),
+        key=key,
+        people_unknown=unknown,
+        breakdowns=tuple(_breakdown(dataset, now, before, c, t) for c, t in BREAKDOWNS),
+        timeline_unit=unit,
+        timeline=timeline,
+        timeline_left_out=left_out,
+        serious=_serious(dataset, now, SERIOUS_LIMIT),
+        points=points,
+        not_mapped=not_mapped,
+        notes=tuple(notes),
+        query=query,
+    )

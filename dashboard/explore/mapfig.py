@@ -1,0 +1,245 @@
+"""The offline map as an SVG cartesian plotly figure (no tiles, no WebGL).
+
+x = longitude, y = latitude, with y scaled by 1/cos(latitude) (equirectangular), state outlines (and
+county outlines when the view is small) drawn as line traces. Three figures share that frame:
+points coloured and shaped by force level, hexagon cells binned by count, and a choropleth of
+counts per area. Selectable things (points, cell centres, area centres) carry their key in
+customdata, so a box or lasso selection can be turned back into records.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.explore import mapgeo
+from dashboard.explore.figures import (
+    NOT_RECORDED,
+    base_layout,
+    bin_colours,
+    bin_labels,
+    count_bins,
+    esc,
+    force_levels,
+    force_style,
+    level_order,
+)
+
+APPROXIMATE = ("city", "county", "region", "state", "")
+MAP_HEIGHT = 520
+APPROX_NOTE = "hollow: place known only to a city, county or region"
+
+
+def x_scale(view) -> float:
+    """cos(middle latitude of the view): degrees of longitude per degree of latitude on screen."""
+    return math.cos(math.radians((view[2] + view[3]) / 2))
+
+
+def hex_size_for(view) -> float:
+    """Hexagon circumradius (in scaled degrees) that gives about 60 cells across the view."""
+    return round(max(0.01, (view[1] - view[0]) * x_scale(view) / 60), 4)
+
+
+def outlines(view) -> dict:
+    """Boundary layers for a view: states always, counties once the view is a few states wide."""
+    width = view[1] - view[0]
+    tol = mapgeo.tolerance_for(width)
+    out = {"states": mapgeo.state_outlines(tol), "counties": None}
+    if width <= 14:
+        out["counties"] = mapgeo.county_outlines(mapgeo.states_in(view), tol)
+    return out
+
+
+def _start(view, layers: dict) -> go.Figure:
+    """A figure holding the boundary layers (drawn first, so the data sits on top)."""
+    fig = go.Figure()
+    for key, colour, width in (("counties", "#d9d9d9", 0.5), ("states", "#8f8f8f", 0.8)):
+        if layers.get(key) is not None and len(layers[key][0]):
+            xs, ys = layers[key]
+            fig.add_scatter(
+                x=xs, y=ys, mode="lines", line={"color": colour, "width": width}, hoverinfo="skip", showlegend=False
+            )
+    return fig
+
+
+def _finish(fig: go.Figure, view, legend_title: str = "") -> go.Figure:
+    """The view fitted, axes hidden, latitude stretched by 1/cos(latitude) (equirectangular)."""
+    axis = {"visible": False, "showgrid": False, "zeroline": False}
+    fig.update_layout(
+        **base_layout(MAP_HEIGHT),
+        xaxis={**axis, "range": [view[0], view[1]]},
+        yaxis={**axis, "range": [view[2], view[3]], "scaleanchor": "x", "scaleratio": 1 / x_scale(view)},
+        dragmode="select",
+        legend={
+            "orientation": "h",
+            "yanchor": "top",
+            "y": -0.01,
+            "x": 0,
+            "title": {"text": legend_title},
+            "bgcolor": "rgba(255,255,255,0.8)",
+        },
+        uirevision=str(tuple(round(v, 3) for v in view)),
+    )
+    return fig
+
+
+def _hover_place(row) -> str:
+    place = ", ".join(p for p in (str(row.city), str(row.state)) if p and p != "nan")
+    return place or "place not named"
+
+
+def points_figure(pts: pd.DataFrame, view) -> go.Figure:
+    """One point per record: colour and symbol by force level; hollow where the place is approximate."""
+    fig = _start(view, outlines(view))
+    style = force_style()
+    level = pts["force_level"].astype(str).replace("", NOT_RECORDED)
+    approx = pts["location_precision"].astype(str).isin(APPROXIMATE).to_numpy()
+    precision = pts["location_precision"].astype(str).replace("", "unknown")
+    places = [esc(_hover_place(r)) for r in pts[["city", "state"]].itertuples()]
+    # one row per point: [id, date, place, type, precision]; the hover template lays them out, so the
+    # figure carries no markup per point. The id (customdata[0]) is what a selection gives back.
+    data = np.column_stack(
+        [
+            [esc(i) for i in pts["encounter_id"].astype(str)],
+            pd.to_datetime(pts["date"]).dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
+            places,
+            [esc(t) for t in pts["encounter_type"].astype(str)],
+            [esc(p) + (" (approximate)" if a else "") for p, a in zip(precision, approx, strict=True)],
+        ]
+    ).astype(object)
+    x = pts["longitude"].to_numpy(dtype=np.float32)
+    y = pts["latitude"].to_numpy(dtype=np.float32)
+    lv_arr = level.to_numpy()
+    for lv in level_order(set(lv_arr)):
+        colour, symbol = style[lv]
+        for hollow in (False, True):
+            sel = (lv_arr == lv) & (approx == hollow)
+            if not sel.any():
+                continue
+            fig.add_scatter(
+                x=x[sel],
+                y=y[sel],
+                mode="markers",
+                name=lv,
+                legendgroup=lv,
+                showlegend=not hollow or not ((lv_arr == lv) & ~approx).any(),
+                marker={
+                    "color": colour,
+                    "symbol": symbol + ("-open" if hollow else ""),
+                    "size": 9 if hollow else 8,
+                    "line": {"color": colour if hollow else "#333333", "width": 1.6 if hollow else 0.6},
+                    "opacity": 0.9,
+                },
+                customdata=data[sel],
+                hovertemplate="<b>%{customdata[0]}</b> · %{customdata[1]}<br>%{customdata[2]}<br>"
+                f"%{{customdata[3]}}<br>force level: {esc(lv)}<br>place known to: %{{customdata[4]}}<extra></extra>",
+            )
+    if approx.any():  # a legend entry that explains hollow markers
+        fig.add_scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            name=APPROX_NOTE,
+            marker={"symbol": "circle-open", "color": "#444444", "size": 9, "line": {"width": 1.6}},
+            hoverinfo="skip",
+        )
+    return _finish(fig, view, "Force level")
+
+
+def _hexagons(lon: np.ndarray, lat: np.ndarray, size: float, xs: float) -> tuple[np.ndarray, np.ndarray]:
+    """Closed hexagon rings around the centres, NaN between them, as flat float32 arrays."""
+    angles = np.radians([-30, 30, 90, 150, 210, 270, -30])
+    px = lon[:, None] + size * np.cos(angles)[None, :] / xs
+    py = lat[:, None] + size * np.sin(angles)[None, :]
+    gap = np.full((len(lon), 1), np.nan)
+    return (
+        np.hstack([px, gap]).ravel().astype(np.float32),
+        np.hstack([py, gap]).ravel().astype(np.float32),
+    )
+
+
+def cells_figure(cells: pd.DataFrame, view) -> go.Figure:
+    """Hexagons filled by record count (one trace per count class), with a selectable dot at each centre."""
+    fig = _start(view, outlines(view))
+    size, xs = cells.attrs["hex_size"], cells.attrs.get("x_scale", 1.0)
+    counts = cells["records"].to_numpy()
+    edges = count_bins(counts)
+    labels = bin_labels(edges, int(counts.max()))
+    colours = bin_colours(len(edges))
+    which = np.searchsorted(edges, counts, side="right") - 1
+    for b, (label, colour) in enumerate(zip(labels, colours, strict=True)):
+        part = cells[which == b]
+        if part.empty:
+            continue
+        px, py = _hexagons(part["longitude"].to_numpy(), part["latitude"].to_numpy(), size, xs)
+        fig.add_scatter(
+            x=px,
+            y=py,
+            mode="lines",
+            fill="toself",
+            fillcolor=colour,
+            line={"color": "rgba(255,255,255,0.6)", "width": 0.5},
+            name=label,
+            hoverinfo="skip",
+        )
+    levels = ("", *force_levels())
+    worst = [levels[r + 1] if r >= 0 else NOT_RECORDED for r in cells["max_rank"]]
+    fig.add_scatter(
+        x=cells["longitude"],
+        y=cells["latitude"],
+        mode="markers",
+        marker={"size": 5, "color": "rgba(30,30,30,0.45)", "symbol": "circle"},
+        customdata=[f"{x!r},{y!r}" for x, y in zip(cells["longitude"], cells["latitude"], strict=True)],
+        text=[f"{n:,} records<br>most severe force: {esc(w)}" for n, w in zip(counts, worst, strict=True)],
+        hovertemplate="%{text}<extra></extra>",
+        name="cell centre (select to list its records)",
+        showlegend=False,
+    )
+    return _finish(fig, view, "Records per cell")
+
+
+def choropleth_figure(counts: pd.DataFrame, level: str, view) -> go.Figure:
+    """Areas filled by record count, ~6 classes with a legend; a selectable dot inside each area."""
+    layers = outlines(view)
+    if level == "county":
+        layers = {**layers, "counties": None}
+    fig = _start(view, layers)
+    column = mapgeo.LEVEL_COLUMN[level]
+    counts = counts[counts[column].isin(list(mapgeo.shapes(level)))]
+    tol = mapgeo.tolerance_for(view[1] - view[0])
+    if not counts.empty:
+        values = counts["records"].to_numpy()
+        edges = count_bins(values)
+        labels = bin_labels(edges, int(values.max()))
+        which = np.searchsorted(edges, values, side="right") - 1
+        for b, (label, colour) in enumerate(zip(labels, bin_colours(len(edges)), strict=True)):
+            ids = tuple(sorted(counts.loc[which == b, column]))
+            if not ids:
+                continue
+            px, py = mapgeo.area_xy(level, ids, tol)
+            fig.add_scatter(
+                x=px,
+                y=py,
+                mode="lines",
+                fill="toself",
+                fillcolor=colour,
+                line={"color": "#666666", "width": 0.5},
+                name=label,
+                hoverinfo="skip",
+            )
+        cents = mapgeo.centroids(level)
+        ids = counts[column].tolist()
+        fig.add_scatter(
+            x=[cents[i][0] for i in ids],
+            y=[cents[i][1] for i in ids],
+            mode="markers",
+            marker={"size": 6, "color": "rgba(30,30,30,0.5)"},
+            customdata=ids,
+            text=[f"{esc(mapgeo.area_name(level, i))}: {n:,} records" for i, n in zip(ids, values, strict=True)],
+            hovertemplate="%{text}<extra></extra>",
+            showlegend=False,
+        )
+    return _finish(fig, view, "Records per area")

@@ -1,0 +1,236 @@
+"""dashboard.auth: password hashes, the contributor configuration, the sign-in rate limiter."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dashboard import auth
+
+FAST = {"n": 2**10}  # cheap hashes for tests; the format is the same
+
+
+@pytest.fixture(scope="module")
+def alice_hash() -> str:
+    return auth.hash_password("correct horse battery", **FAST)
+
+
+def test_hash_is_self_describing_and_verifies(alice_hash):
+    scheme, n, r, p, salt, digest = alice_hash.split("$")
+    assert (scheme, n, r, p) == ("scrypt", "1024", "8", "1")
+    assert auth.parse_hash(alice_hash).digest and len(auth.parse_hash(alice_hash).salt) == auth.SALT_BYTES
+    assert auth.verify_password("correct horse battery", alice_hash)
+    assert not auth.verify_password("correct horse batterY", alice_hash)
+    assert not auth.verify_password("", alice_hash)
+
+
+def test_default_cost_and_fresh_salt():
+    a, b = auth.hash_password("same password"), auth.hash_password("same password")
+    assert a.startswith(f"scrypt${auth.DEFAULT_N}$8$1$")
+    assert a != b  # a new salt every time
+    assert auth.verify_password("same password", a) and auth.verify_password("same password", b)
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("plaintext-password", id="not-a-hash"),
+        pytest.param("bcrypt$10$8$1$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNoaGFzaA==", id="other-scheme"),
+        pytest.param("scrypt$1000$8$1$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNoaGFzaA==", id="n-not-power-of-two"),
+        pytest.param("scrypt$2097152$8$1$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNoaGFzaA==", id="n-too-large"),
+        pytest.param("scrypt$1024$99$1$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNoaGFzaA==", id="r-too-large"),
+        pytest.param("scrypt$1024$8$1$not base64!$aGFzaGhhc2hoYXNoaGFzaA==", id="bad-base64"),
+        pytest.param("scrypt$1024$8$1$c2E=$aGFzaGhhc2hoYXNoaGFzaA==", id="salt-too-short"),
+        pytest.param("scrypt$16384$8$1$REPLACE_WITH_THE_SALT$REPLACE_WITH_THE_HASH", id="example-placeholder"),
+        pytest.param("scrypt$x$8$1$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNoaGFzaA==", id="n-not-a-number"),
+    ],
+)
+def test_unusable_hashes_never_verify(encoded):
+    with pytest.raises(auth.BadHash):
+        auth.parse_hash(encoded)
+    assert not auth.verify_password("anything", encoded)
+
+
+def test_hash_refuses_empty_password():
+    with pytest.raises(ValueError):
+        auth.hash_password("")
+
+
+def test_overlong_password_is_refused_without_hashing(alice_hash):
+    assert not auth.verify_password("x" * (auth.MAX_PASSWORD_CHARS + 1), alice_hash)
+
+
+# ---------------------------------------------------------------- configuration
+
+
+def test_load_config_reads_contributors_and_emails(alice_hash):
+    cfg = auth.load_config(
+        {
+            "contributors": {
+                "Alice": {"name": "Alice Example", "password_hash": alice_hash},
+                "bob": {"password_hash": "scrypt$broken"},
+                "carol": {"email": "Carol@Example.org"},
+            },
+            "contribute": {"allowed_emails": ["editor@example.org "]},
+        }
+    )
+    assert set(cfg.passwords) == {"alice"}  # bob's hash is unusable, carol has none
+    assert cfg.contributor(" ALICE ").name == "Alice Example"
+    assert cfg.contributor("bob") is None
+    assert cfg.allowed_emails == {"editor@example.org", "carol@example.org"}
+    assert not cfg.oidc_enabled  # no [auth]: the provider button is not shown
+    assert cfg.configured
+    assert any("bob" in p for p in cfg.problems)
+
+
+@pytest.mark.parametrize(
+    ("auth_section", "providers"),
+    [
+        pytest.param(None, (), id="absent"),
+        pytest.param({}, (), id="empty"),
+        pytest.param({"redirect_uri": "x", "cookie_secret": "y", "client_id": "c"}, (None,), id="unnamed"),
+        pytest.param({"redirect_uri": "x", "google": {"client_id": "c"}}, ("google",), id="named"),
+    ],
+)
+def test_provider_sign_in_only_when_auth_is_configured(auth_section, providers):
+    secrets = {"contribute": {"allowed_emails": ["a@example.org"]}}
+    if auth_section is not None:
+        secrets["auth"] = auth_section
+    cfg = auth.load_config(secrets)
+    assert cfg.oidc_providers == providers
+    assert cfg.configured == bool(providers)
+
+
+def test_no_secrets_means_nobody_can_sign_in():
+    for empty in (None, {}, {"contributors": {}}, {"contributors": "not a table"}):
+        assert not auth.load_config(empty).configured
+
+
+def test_email_allow_list_is_case_insensitive():
+    cfg = auth.load_config({"contribute": {"allowed_emails": "Editor@Example.org"}})
+    assert cfg.email_allowed("editor@example.ORG")
+    assert not cfg.email_allowed("someone@example.org")
+    assert not cfg.email_allowed("")
+
+
+# ---------------------------------------------------------------- rate limiting
+
+
+class Clock:
+    def __init__(self, t: float = 1_000_000.0):
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_five_failures_lock_for_a_growing_delay(tmp_path):
+    clock = Clock()
+    limiter = auth.RateLimiter(tmp_path / "f.json", clock=clock)
+    keys = ["user:alice"]
+    assert [limiter.record_failure(keys) for _ in range(4)] == [0, 0, 0, 0]
+    assert limiter.locked_for(keys) == 0
+    assert limiter.record_failure(keys) == 60  # fifth failure: locked for a minute
+    assert limiter.locked_for(keys) == 60
+    clock.t += 61
+    assert limiter.locked_for(keys) == 0
+    for _ in range(4):
+        limiter.record_failure(keys)
+    assert limiter.record_failure(keys) == 120  # the next lock is twice as long
+    clock.t += 121
+    for _ in range(5):
+        limiter.record_failure(keys)
+    assert limiter.locked_for(keys) == 240
+
+
+def test_delay_is_capped():
+    assert auth.Limits().delay(50) == auth.Limits().max_delay
+
+
+def test_success_clears_the_count(tmp_path):
+    limiter = auth.RateLimiter(tmp_path / "f.json", clock=Clock())
+    for _ in range(4):
+        limiter.record_failure(["user:alice"])
+    limiter.record_success(["user:alice"])
+    for _ in range(4):
+        assert limiter.record_failure(["user:alice"]) == 0
+
+
+def test_state_is_shared_through_the_file_and_stores_no_username(tmp_path):
+    """Two limiters on one file stand for two server processes (or two sessions) on one data directory."""
+    path = tmp_path / "f.json"
+    clock = Clock()
+    a, b = auth.RateLimiter(path, clock=clock), auth.RateLimiter(path, clock=clock)
+    for i in range(5):
+        (a if i % 2 else b).record_failure(["user:alice"])
+    assert a.locked_for(["user:alice"]) > 0 and b.locked_for(["user:alice"]) > 0
+    text = path.read_text()
+    assert "alice" not in text
+    assert json.loads(text)["version"] == 1
+
+
+def test_in_memory_limiter_works_too():
+    limiter = auth.RateLimiter(None, clock=Clock())
+    for _ in range(5):
+        limiter.record_failure(["session:s"])
+    assert limiter.locked_for(["session:s"]) == 60
+
+
+def test_old_entries_are_forgotten_and_the_file_stays_small(tmp_path):
+    clock = Clock()
+    limiter = auth.RateLimiter(tmp_path / "f.json", limits=auth.Limits(max_entries=10), clock=clock)
+    limiter.record_failure(["user:old"])
+    clock.t += 2 * 24 * 3600
+    for i in range(30):
+        limiter.record_failure([f"user:u{i}"])
+    entries = json.loads((tmp_path / "f.json").read_text())["entries"]
+    assert len(entries) == 10
+    assert auth.RateLimiter._key("user:old") not in entries
+
+
+def test_corrupt_state_file_starts_afresh(tmp_path):
+    path = tmp_path / "f.json"
+    path.write_text("{not json")
+    limiter = auth.RateLimiter(path, clock=Clock())
+    assert limiter.locked_for(["user:alice"]) == 0
+    assert limiter.record_failure(["user:alice"]) == 0
+
+
+# ---------------------------------------------------------------- sign_in
+
+
+@pytest.fixture
+def config(alice_hash):
+    return auth.load_config({"contributors": {"alice": {"password_hash": alice_hash}}})
+
+
+def test_sign_in_right_and_wrong(config):
+    limiter = auth.RateLimiter(None, clock=Clock())
+    ok = auth.sign_in(config, limiter, "Alice", "correct horse battery", "s1")
+    assert ok.ok and ok.contributor.username == "alice"
+    bad = auth.sign_in(config, limiter, "alice", "nope", "s1")
+    assert not bad.ok and bad.message == "Wrong username or password."
+    unknown = auth.sign_in(config, limiter, "mallory", "correct horse battery", "s1")
+    assert not unknown.ok and unknown.message == bad.message  # no hint whether the username exists
+
+
+def test_lock_refuses_even_the_right_password(config):
+    clock = Clock()
+    limiter = auth.RateLimiter(None, clock=clock)
+    results = [auth.sign_in(config, limiter, "alice", f"guess {i}", f"s{i}") for i in range(5)]
+    assert all(not r.ok for r in results)
+    assert "Too many failed sign-ins" in results[-1].message  # per username, across sessions
+    locked = auth.sign_in(config, limiter, "alice", "correct horse battery", "another session")
+    assert not locked.ok and "Try again in 1 minute" in locked.message
+    clock.t += 61
+    assert auth.sign_in(config, limiter, "alice", "correct horse battery", "another session").ok
+
+
+def test_one_session_trying_many_usernames_is_locked(config):
+    limiter = auth.RateLimiter(None, clock=Clock())
+    for i in range(5):
+        auth.sign_in(config, limiter, f"user{i}", "guess", "attacker")
+    assert not auth.sign_in(config, limiter, "alice", "correct horse battery", "attacker").ok
+    assert auth.sign_in(config, limiter, "alice", "correct horse battery", "someone else").ok
