@@ -115,26 +115,81 @@ class _Collector:
         return pd.concat(self.parts, ignore_index=True).sort_values(["row", "column"], kind="stable")
 
 
+# Free text, ids and source lists are mostly distinct per row: parsing each distinct value in
+# Python is a million calls. Whole-column string operations settle the usual case; only values
+# they cannot settle go through the per-value parser (which writes the message).
+_FAST_KINDS = ("id", "text", "sources", "int", "float")
+_CONTROL_RE = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_URL_LIST_RE = r"https?://[^\s|<>\"]+(?: \| https?://[^\s|<>\"]+)*"
+
+
+def _fast_path(raw: pd.Series, column: Column, schema: Schema) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """(clean values, settled mask, missing mask) from vectorised string operations (pyarrow)."""
+    s = raw.fillna("").astype("string[pyarrow]")
+    if column.kind in ("int", "float"):
+        text = s.str.strip()
+        number = pd.to_numeric(text.str.replace(",", "") if column.kind == "int" else text, errors="coerce")
+        number = number.astype("float64")
+        settled = number.notna() & number.between(column.min, column.max)
+        if column.kind == "int":
+            settled &= number.round() == number
+        missing = text.str.lower().isin(schema.missing_tokens).to_numpy(dtype=bool)
+        values = number.astype(object).where(settled, None)
+        if column.kind == "int":
+            values = values.map(lambda x: None if x is None else int(x))
+        return values, settled.to_numpy(dtype=bool) & ~missing, missing
+    if column.kind == "id":
+        clean = s.str.strip()
+        settled = ~clean.str.contains(r"[\s\x00-\x1f\x7f]", regex=True) & (clean.str.len() <= 120)
+    else:
+        clean = s.str.strip()
+        # Rewriting whitespace is slow on long text, and most cells need none: only touch those that do.
+        messy = clean.str.contains(r"[\x00-\x1f\x7f]|  ", regex=True).to_numpy(dtype=bool, na_value=False)
+        if messy.any():
+            fixed = clean[messy].str.replace(_CONTROL_RE, " ", regex=True).str.replace(r"\s+", " ", regex=True)
+            clean = clean.mask(messy, fixed.str.strip())
+        if column.kind == "sources":
+            settled = clean.str.fullmatch(_URL_LIST_RE)
+        else:
+            settled = clean.str.len() <= (column.max_length or 10**9)
+    missing = clean.str.lower().isin(schema.missing_tokens).to_numpy(dtype=bool)
+    return clean.astype(object), (settled.to_numpy(dtype=bool, na_value=False) & ~missing), missing
+
+
 def _parse_column(raw: pd.Series, column: Column, schema: Schema, problems: _Collector) -> np.ndarray:
     """Parse each distinct value once, then spread results to rows by code."""
-    codes, uniques = pd.factorize(raw.fillna(""), sort=False)
+    row_values = raw.to_numpy(dtype=object)
+    out = np.empty(len(raw), dtype=object)
+    todo = np.ones(len(raw), dtype=bool)
+    missing_rows = np.zeros(len(raw), dtype=bool)
+    if column.kind in _FAST_KINDS:
+        clean, settled, missing_rows = _fast_path(raw, column, schema)
+        out[settled] = clean.to_numpy(dtype=object)[settled]
+        todo = ~settled & ~missing_rows
+    codes, uniques = pd.factorize(raw[todo].fillna(""), sort=False)
     taxonomy = schema.taxonomies.get(column.taxonomy) if column.taxonomy else None
     parse = _parser(column, schema)
-    clean = np.empty(len(uniques), dtype=object)
+    clean_u = np.empty(len(uniques), dtype=object)
     reasons = np.empty(len(uniques), dtype=object)
     missing = np.zeros(len(uniques), dtype=bool)
     for i, u in enumerate(uniques):
         if v.is_missing(u, schema, taxonomy):
             missing[i] = True
-            clean[i] = None
             continue
-        clean[i], reasons[i] = parse(u)
+        clean_u[i], reasons[i] = parse(u)
     has_reason = np.array([r is not None for r in reasons], dtype=bool)
-    row_values = raw.to_numpy(dtype=object)
-    problems.add(has_reason[codes], column.name, row_values, reasons[codes])
+    idx = np.flatnonzero(todo)
+    out[idx] = clean_u[codes]
+    bad = np.zeros(len(raw), dtype=bool)
+    bad[idx] = has_reason[codes]
+    why = np.full(len(raw), None, dtype=object)
+    why[idx] = reasons[codes]
+    problems.add(bad, column.name, row_values, why)
+    missing_rows = missing_rows.copy()
+    missing_rows[idx] = missing[codes]
     if column.nonempty:
-        problems.add(missing[codes], column.name, row_values, "is empty; every record needs a value here")
-    return clean[codes]
+        problems.add(missing_rows, column.name, row_values, "is empty; every record needs a value here")
+    return out
 
 
 def _parse_dates(raw: pd.Series, column: Column, schema: Schema, problems: _Collector):
@@ -232,6 +287,5 @@ def _given(frame: pd.DataFrame, column: str, schema: Schema) -> pd.Series:
     """True where the file has something other than a missing-value token in this column."""
     if column not in frame:
         return pd.Series(False, index=frame.index)
-    codes, uniques = pd.factorize(frame[column].fillna(""))
-    present = np.array([not v.is_missing(u, schema) for u in uniques], dtype=bool)
-    return pd.Series(present[codes] if len(codes) else [], index=frame.index, dtype=bool)
+    text = frame[column].fillna("").astype("string[pyarrow]").str.strip().str.lower()
+    return pd.Series(~text.isin(schema.missing_tokens).to_numpy(dtype=bool), index=frame.index)
