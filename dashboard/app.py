@@ -13,18 +13,20 @@ from dashboard.views import about, briefing, common, contribute, explore, method
 
 st.set_page_config(page_title="Federal enforcement encounters", page_icon=":material/map:", layout="wide")
 
+t = common.t
+common.language_switch()
 pages = [
-    st.Page(explore.render, title="Explore", icon=":material/map:", default=True),  # served at /
-    st.Page(briefing.render, title="Briefing", icon=":material/description:", url_path="briefing"),
-    st.Page(methodology.render, title="Methodology", icon=":material/menu_book:", url_path="methodology"),
-    st.Page(about.render, title="About the data", icon=":material/info:", url_path="about"),
+    st.Page(explore.render, title=t("Explore"), icon=":material/map:", default=True),  # served at /
+    st.Page(briefing.render, title=t("Briefing"), icon=":material/description:", url_path="briefing"),
+    st.Page(methodology.render, title=t("Methodology"), icon=":material/menu_book:", url_path="methodology"),
+    st.Page(about.render, title=t("About the data"), icon=":material/info:", url_path="about"),
 ]
 if contribute.signed_in():
-    pages.append(st.Page(contribute.render, title="Contribute", icon=":material/upload:", url_path="contribute"))
+    pages.append(st.Page(contribute.render, title=t("Contribute"), icon=":material/upload:", url_path="contribute"))
 else:
-    pages.append(st.Page(contribute.render_sign_in, title="Sign in", icon=":material/login:", url_path="contribute"))
+    pages.append(st.Page(contribute.render_sign_in, title=t("Sign in"), icon=":material/login:", url_path="contribute"))
 
 # /explore opens Explore too (a link to the page by name should not land on "page not found").
-pages.append(st.Page(lambda: explore.render(), title="Explore", url_path="explore", visibility="hidden"))
+pages.append(st.Page(lambda: explore.render(), title=t("Explore"), url_path="explore", visibility="hidden"))
 
 common.run_page(st.navigation(pages))

@@ -6,10 +6,11 @@ import streamlit as st
 
 from dashboard import store
 from dashboard.views import common
+from dashboard.views.common import t
 
 
 def render() -> None:
-    st.title("About the data")
+    st.title(t("About the data"))
     names = common.available()
     if not names:
         common.no_data_message()
@@ -20,19 +21,20 @@ def render() -> None:
         st.header(meta.get("title") or name)
         common.demo_banner(dataset)
         st.text(str(meta.get("description", "")).strip())
+        published = dataset.manifest.get("published_at", "")[:10]
         info = {
-            "Records": f"{len(dataset.records):,}",
-            "Version": f"{dataset.version} (published {dataset.manifest.get('published_at', '')[:10]})",
-            "Data as of": dataset.as_of,
-            "Coverage": str(meta.get("coverage", "")),
-            "License": str(meta.get("license", "")),
+            t("Records"): common.fmt_int(len(dataset.records)),
+            t("Version"): t("{version} (published {date})", version=dataset.version, date=published),
+            t("Data as of"): dataset.as_of,
+            t("Coverage"): str(meta.get("coverage", "")),
+            t("License"): str(meta.get("license", "")),
         }
-        st.table({"": list(info), "value": list(info.values())})
+        st.dataframe({"": list(info), " ": list(info.values())}, hide_index=True)
         for s in meta.get("sources") or []:
-            st.text(f"Source: {s.get('title', '')} {s.get('url', '')}".strip())
+            st.text(t("Source: {source}", source=f"{s.get('title', '')} {s.get('url', '')}".strip()))
         for note in meta.get("notes") or []:
-            st.text(f"Note: {note}")
-        with st.expander("Version history"):
+            st.text(t("Note: {note}", note=note))
+        with st.expander(t("Version history")):
             st.dataframe(
                 [
                     {
