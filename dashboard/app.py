@@ -11,7 +11,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `streamlit run` 
 
 from dashboard.views import about, briefing, common, contribute, explore, methodology  # noqa: E402
 
-st.set_page_config(page_title="Federal enforcement encounters", page_icon=":material/map:", layout="wide")
+# A local favicon: a :material/...: icon makes the browser fetch it from a font CDN (no network here).
+st.set_page_config(
+    page_title="Federal enforcement encounters",
+    page_icon=str(Path(__file__).resolve().parent / "static" / "favicon.png"),
+    layout="wide",
+)
 
 t = common.t
 common.language_switch()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -165,6 +166,21 @@ def _username(text: str) -> str:
     return text.casefold()
 
 
+def cmd_brief(args) -> int:
+    from dashboard.briefing import BriefingError
+    from dashboard.briefing.command import run
+    from dashboard.briefing.output import RenderError
+    from dashboard.geo import BoundaryError
+
+    try:
+        for line in run(args):
+            print(line)
+    except (BriefingError, BoundaryError, RenderError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="encounters", description=__doc__)
     parser.add_argument(
@@ -207,6 +223,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", help="include the share of missing values per column for this dataset")
     p = add("hash-password", cmd_hash_password, "hash a contributor's password for .streamlit/secrets.toml")
     p.add_argument("--user", type=_username, help="print a whole [contributors.USER] entry, not just the hash")
+    p = add("brief", cmd_brief, "a briefing for one area and period (PDF, text, HTML or JSON), as on the Briefing page")
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--area-type", required=True, choices=["state", "county", "city", "district"])
+    p.add_argument(
+        "--area", required=True, help='MN; 27053 or "Hennepin County, MN"; "Minneapolis, MN"; "Chicago Ward 42"'
+    )
+    p.add_argument("--from", dest="date_from", required=True, metavar="DATE", help="first day (YYYY-MM-DD)")
+    p.add_argument("--to", dest="date_to", required=True, metavar="DATE", help="last day (YYYY-MM-DD)")
+    p.add_argument("--compare-from", metavar="DATE", help="default: the same length immediately before")
+    p.add_argument("--compare-to", metavar="DATE")
+    p.add_argument(
+        "--boundaries", metavar="FILE", help="a district file (GeoJSON or zipped shapefile); --area is its id"
+    )
+    p.add_argument("--id-property", help="the property naming each area in --boundaries (default: guessed)")
+    p.add_argument("--filter", action="append", default=[], metavar="PARAM=VALUE", help="e.g. group=Black (repeatable)")
+    p.add_argument("--base-url", default=os.environ.get("ENCOUNTERS_PUBLIC_URL", ""), help="the dashboard's address")
+    p.add_argument("--out", required=True, metavar="FILE", help="FILE.pdf, .txt, .html or .json")
     return parser
 
 

@@ -70,7 +70,7 @@ def shipped_districts() -> dict[str, tuple[str, bytes]]:
     return out
 
 
-def _category_equal(col: pd.Series, wanted: set[str]) -> np.ndarray:
+def category_equal(col: pd.Series, wanted: set[str]) -> np.ndarray:
     if not isinstance(col.dtype, pd.CategoricalDtype):
         return col.astype(str).isin(wanted).to_numpy()
     ok = np.asarray(col.cat.categories.isin(list(wanted)), dtype=bool)
@@ -78,12 +78,17 @@ def _category_equal(col: pd.Series, wanted: set[str]) -> np.ndarray:
     return np.where(codes >= 0, ok[codes] if len(ok) else False, False)
 
 
-def city_pairs(dataset: Dataset) -> list[tuple[str, str]]:
-    """Distinct (city, state) pairs named by the records, sorted."""
+def city_pairs(dataset: Dataset) -> list[tuple[str, str, int]]:
+    """(city, state, records) for each distinct city named by the records, most records first."""
     rec = dataset.records
-    pairs = pd.DataFrame({"city": rec["city"].astype(str), "state": rec["state"].astype(str)}).drop_duplicates()
-    pairs = pairs[(pairs["city"] != "") & (pairs["city"] != "nan")]
-    return sorted(zip(pairs["city"], pairs["state"], strict=True), key=lambda p: (p[0].lower(), p[1]))
+    city, state = rec["city"].astype("category"), rec["state"].astype("category")
+    codes = pd.DataFrame({"c": city.cat.codes.to_numpy(), "s": state.cat.codes.to_numpy()})
+    out = []
+    for (c, s_), n in codes[(codes["c"] >= 0) & (codes["s"] >= 0)].value_counts().items():
+        name = str(city.cat.categories[c])
+        if name.strip():
+            out.append((name, str(state.cat.categories[s_]), int(n)))
+    return out
 
 
 def area_choices(dataset: Dataset, kind: str) -> dict[str, str]:
@@ -95,11 +100,22 @@ def area_choices(dataset: Dataset, kind: str) -> dict[str, str]:
         labels = county_labels()
         return {f: labels[f] for f in sorted(labels, key=lambda f: (f not in present, labels[f]))}
     if kind == "city":
-        return {f"{c}, {s}": f"{c}, {s}" for c, s in city_pairs(dataset)}
+        pairs = sorted(city_pairs(dataset), key=lambda p: (p[0].lower(), p[1]))
+        return {f"{c}, {s}": f"{c}, {s}" for c, s, _ in pairs}
     if kind == "district":
         labels = set(shipped_districts()) | set(dataset.values("district"))
         return {d: d for d in sorted(labels, key=_natural)}
     raise BriefingError(f'"{kind}" is not an area type (use one of: {", ".join(AREA_TYPES)})')
+
+
+def default_area_id(dataset: Dataset, kind: str, choices: dict[str, str]) -> str | None:
+    """The area of this kind with the most records (so a briefing opens on something), else the first one."""
+    if kind == "city":
+        ranked = [f"{c}, {s}" for c, s, _ in city_pairs(dataset)]
+    else:
+        column = {"state": "state", "county": "county_fips", "district": "district"}[kind]
+        ranked = [str(v) for v in dataset.records[column].value_counts().index]
+    return next((v for v in ranked if v in choices), next(iter(choices), None))
 
 
 def _natural(text: str):
@@ -147,26 +163,26 @@ def points_in(dataset: Dataset, geometry) -> tuple[np.ndarray, np.ndarray]:
     if has.any():
         shapely.prepare(geometry)
         inside[has] = shapely.contains_xy(geometry, lon[has], lat[has])
-    precise = _category_equal(rec["location_precision"], set(POINT_PRECISIONS))
+    precise = category_equal(rec["location_precision"], set(POINT_PRECISIONS))
     return inside & precise, inside & ~precise
 
 
 def select(dataset: Dataset, area: Area) -> Selection:
     rec = dataset.records
     if area.kind == "state":
-        return Selection(_category_equal(rec["state"], {area.id}), None, "")
+        return Selection(category_equal(rec["state"], {area.id}), None, "")
     if area.kind == "county":
-        return Selection(_category_equal(rec["county_fips"], {area.id}), None, "")
+        return Selection(category_equal(rec["county_fips"], {area.id}), None, "")
     if area.kind == "city":
         city, state = (p.strip() for p in area.id.rsplit(",", 1))
-        m = _category_equal(rec["city"], {city}) & _category_equal(rec["state"], {state})
+        m = category_equal(rec["city"], {city}) & category_equal(rec["state"], {state})
         return Selection(m, None, "A city's records are those naming the city, whatever their location precision.")
     note = (
         "Only records located to the exact address or block are placed in a {what}: records located only "
         "to a city or coarser cannot be, and are not counted{extra}."
     )
     if area.kind == "district":
-        m = _category_equal(rec["district"], {area.id})
+        m = category_equal(rec["district"], {area.id})
         polygon = shipped_districts().get(area.id, ("", None))[1]
         coarse = points_in(dataset, shapely.from_wkb(polygon))[1] if polygon else None
         extra = " (districts are assigned when a dataset is published)"

@@ -207,7 +207,7 @@ def map_svg(b: Briefing, area_shape, context=(), width: int = 420, height: int =
     weapon = load_schema().taxonomies["force_types"].rank("weapon displayed")
     colors = {"weapon or worse": "#c0392b", "lesser force": "#e67e22", "none or not recorded": "#8c8c8c"}
     shapes = [_unwrap(area_shape)] if area_shape is not None else []
-    points = [(x - 360 if x > 0 else x, y, p, r) for x, y, p, r in b.points]
+    points = [(x - 360 if x > 0 else x, y, p, r, n) for x, y, p, r, n in b.points]
     if shapes:
         minx, miny, maxx, maxy = shapes[0].bounds
     elif points:
@@ -230,16 +230,16 @@ def map_svg(b: Briefing, area_shape, context=(), width: int = 420, height: int =
     )
     body.append('<g clip-path="url(#frame)">')
     for g in context:
-        body.append(f'<path d="{_path(_unwrap(g), proj, tol)}" fill="#f4f4f4" stroke="#cfcfcf" stroke-width="0.6"/>')
+        body.append(f'<path d="{_path(_unwrap(g), proj, tol)}" fill="#f7f7f7" stroke="#c4c4c4" stroke-width="0.6"/>')
     for g in shapes:
         body.append(
-            f'<path d="{_path(g, proj, tol)}" fill="#eaf1f8" stroke="{NOW}" stroke-width="1.6" fill-rule="evenodd"/>'
+            f'<path d="{_path(g, proj, tol)}" fill="#d6e4f2" stroke="{NOW}" stroke-width="1.6" fill-rule="evenodd"/>'
         )
     cities: dict[tuple[float, float], int] = {}
     dots = []
-    for x, y, prec, rank in points:
+    for x, y, prec, rank, n in points:
         if prec == "city":
-            cities[(x, y)] = cities.get((x, y), 0) + 1
+            cities[(x, y)] = cities.get((x, y), 0) + n
             continue
         bucket = "weapon or worse" if rank >= weapon else "lesser force" if rank > 0 else "none or not recorded"
         px, py = proj(x, y)

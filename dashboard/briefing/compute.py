@@ -6,14 +6,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 
 import numpy as np
-import pandas as pd
 
 from dashboard.briefing import area as areas
 from dashboard.briefing.period import Period, bin_unit
+from dashboard.briefing.records import NOT_RECORDED, Record, map_points, most_serious
 from dashboard.explore import aggregate
 from dashboard.explore import filters as flt
 from dashboard.explore.data import Dataset
-from dashboard.schema import load_schema
 
 MIN_BASE = 10  # below this, a change is given in counts only, never as a percentage
 SERIOUS_LIMIT = 10
@@ -23,7 +22,6 @@ BREAKDOWNS = (
     ("encounter_type", "By encounter type"),
     ("verification", "By verification level"),
 )
-NOT_RECORDED = "not recorded"
 
 
 @dataclass(frozen=True)
@@ -55,24 +53,6 @@ class Breakdown:
 
 
 @dataclass(frozen=True)
-class Record:
-    encounter_id: str
-    date: str
-    date_precision: str
-    place: str
-    location_precision: str
-    force_level: str
-    encounter_type: str
-    agencies: str
-    targeted_groups: str
-    people_affected: int | None
-    verification: str
-    summary: str
-    official_response: str
-    sources: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class Briefing:
     dataset: str
     dataset_title: str
@@ -92,7 +72,7 @@ class Briefing:
     timeline: tuple[tuple[str, int, int], ...]  # (bin start, count in period, count in comparison)
     timeline_left_out: int  # records dated less precisely than the bins
     serious: tuple[Record, ...]
-    points: tuple[tuple[float, float, str, int], ...]  # (lon, lat, location precision, force rank), period only
+    points: tuple[tuple[float, float, str, int, int], ...]  # (lon, lat, precision, force rank, records), period only
     not_mapped: int  # period records with no point precise enough to draw
     notes: tuple[str, ...]
     query: dict = field(hash=False, compare=False)  # URL parameters that reopen this briefing
@@ -145,71 +125,33 @@ def _breakdown(dataset: Dataset, now: np.ndarray, before: np.ndarray, column: st
     return Breakdown(column, title, tuple(rows))
 
 
+def _bin_starts(days: np.ndarray, unit: str) -> np.ndarray:
+    """Start of the week (Monday) or month of each date, as datetime64[D]."""
+    if unit == "week":
+        monday = days - (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday
+        return monday.astype("datetime64[D]")
+    return days.astype("datetime64[M]").astype("datetime64[D]")
+
+
 def _timeline(dataset: Dataset, now: np.ndarray, before: np.ndarray, span: tuple[date, date], unit: str):
     """Counts per week or month over both periods (empty bins included), and how many records were too coarse."""
-    rec = dataset.records
     allowed = ("day", "week") if unit == "week" else ("day", "week", "month")
-    precise = areas._category_equal(rec["date_precision"], set(allowed))
-    freq = "W-SUN" if unit == "week" else "M"
-    first, last = (pd.Period(d, freq).start_time.date() for d in span)
-    starts = pd.period_range(first, last, freq=freq).start_time.date
+    precise = areas.category_equal(dataset.records["date_precision"], set(allowed))
+    first, last = _bin_starts(np.array(span, dtype="datetime64[D]"), unit)
+    step = np.timedelta64(7, "D") if unit == "week" else None
+    starts = (
+        np.arange(first, last + step, step)
+        if step is not None
+        else np.arange(first.astype("datetime64[M]"), last.astype("datetime64[M]") + 1).astype("datetime64[D]")
+    )
     out = {d: [0, 0] for d in starts}
+    days = dataset.day.astype("datetime64[D]")
     for which, m in ((0, now & precise), (1, before & precise)):
-        dates = pd.DatetimeIndex(rec["date"].to_numpy()[m])
-        for day, n in pd.Series(dates.to_period(freq).start_time.date).value_counts().items():
-            out.setdefault(day, [0, 0])[which] += int(n)
+        values, counts = np.unique(_bin_starts(days[m], unit), return_counts=True)
+        for d, n in zip(values, counts, strict=True):
+            out.setdefault(d, [0, 0])[which] += int(n)
     left_out = int(((now | before) & ~precise).sum())
-    return tuple((d.isoformat(), c[0], c[1]) for d, c in sorted(out.items())), left_out
-
-
-def _sources(text: str) -> tuple[str, ...]:
-    sep = load_schema().sources_separator.strip()
-    return tuple(s.strip() for s in str(text or "").split(sep) if s.strip())
-
-
-def _serious(dataset: Dataset, m: np.ndarray, limit: int) -> tuple[Record, ...]:
-    idx = np.flatnonzero(m)
-    order = np.lexsort(
-        (dataset.records["encounter_id"].to_numpy()[idx].astype(str), -dataset.day[idx], -dataset.force_rank[idx])
-    )
-    rows = dataset.records.iloc[idx[order[:limit]]]
-    out = []
-    for r in rows.to_dict("records"):
-        place = ", ".join(str(r[c]) for c in ("city", "state") if str(r.get(c) or "") not in ("", "nan"))
-        people = r.get("people_affected")
-        out.append(
-            Record(
-                encounter_id=str(r["encounter_id"]),
-                date=pd.Timestamp(r["date"]).date().isoformat(),
-                date_precision=str(r["date_precision"]),
-                place=place + (f" ({r['district']})" if str(r.get("district") or "") else ""),
-                location_precision=str(r["location_precision"]),
-                force_level=str(r["force_level"] or "") or NOT_RECORDED,
-                encounter_type=str(r["encounter_type"]),
-                agencies=str(r["agencies"]),
-                targeted_groups=str(r["targeted_groups"]),
-                people_affected=None if pd.isna(people) else int(people),
-                verification=str(r["verification"]),
-                summary=str(r.get("summary") or ""),
-                official_response=str(r.get("official_response") or ""),
-                sources=_sources(r.get("sources")),
-            )
-        )
-    return tuple(out)
-
-
-def _points(dataset: Dataset, m: np.ndarray) -> tuple[tuple, int]:
-    rec = dataset.records
-    drawable = areas._category_equal(rec["location_precision"], {"exact", "block", "city"})
-    lat = rec["latitude"].to_numpy(dtype=float, na_value=np.nan)
-    lon = rec["longitude"].to_numpy(dtype=float, na_value=np.nan)
-    keep = m & drawable & ~np.isnan(lat) & ~np.isnan(lon)
-    prec = rec["location_precision"].astype(str).to_numpy()
-    pts = tuple(
-        (round(float(x), 5), round(float(y), 5), str(p), int(r))
-        for x, y, p, r in zip(lon[keep], lat[keep], prec[keep], dataset.force_rank[keep], strict=True)
-    )
-    return pts, int((m & ~keep).sum())
+    return tuple((str(d), c[0], c[1]) for d, c in sorted(out.items())), left_out
 
 
 def _n(count: int, noun: str) -> str:
@@ -263,13 +205,14 @@ def compute_briefing(
     unit = bin_unit(period, compare)
     span = (min(period.start, compare.start), max(period.end, compare.end))
     timeline, left_out = _timeline(dataset, now, before, span, unit)
-    points, not_mapped = _points(dataset, now)
+    points, not_mapped, map_note = map_points(dataset, now)
     coarse = None
     if chosen.coarse is not None:
         in_period = flt.mask(dataset, filters.with_(date_from=period.start, date_to=period.end))
         coarse = int((chosen.coarse & in_period).sum())
     unknown = (h_now["people_unknown"], h_before["people_unknown"])
     notes = _notes(chosen.note, coarse, unknown, left_out, unit, overlap=not compare.end < period.start)
+    notes += [map_note] if map_note else []
     meta = dataset.metadata
     query = {
         **filters.to_query(),
@@ -301,7 +244,7 @@ def compute_briefing(
         timeline_unit=unit,
         timeline=timeline,
         timeline_left_out=left_out,
-        serious=_serious(dataset, now, SERIOUS_LIMIT),
+        serious=most_serious(dataset, now, SERIOUS_LIMIT),
         points=points,
         not_mapped=not_mapped,
         notes=tuple(notes),

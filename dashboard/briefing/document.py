@@ -21,7 +21,9 @@ table.page > thead > tr > td { padding: 0 0 6pt 0; }
 .running { font-size: 7.5pt; color: #666; border-bottom: 0.5pt solid #bbb; padding-bottom: 3pt; }
 .demo { background: #b00020; color: #fff; font-weight: bold; font-size: 9pt; padding: 4pt 6pt; }
 h1 { font-size: 17pt; margin: 4pt 0 2pt; }
-h2 { font-size: 11.5pt; margin: 12pt 0 4pt; border-bottom: 0.75pt solid #1f4e79; color: #1f4e79; }
+h2 { font-size: 11.5pt; margin: 12pt 0 4pt; border-bottom: 0.75pt solid #1f4e79; color: #1f4e79;
+     break-after: avoid; page-break-after: avoid; }
+h3 { break-after: avoid; page-break-after: avoid; }
 h3 { font-size: 9.5pt; margin: 8pt 0 3pt; }
 p { margin: 2pt 0; }
 .sub { font-size: 10pt; color: #333; }
@@ -33,13 +35,13 @@ p { margin: 2pt 0; }
 .card .cmp { font-size: 8pt; color: #333; }
 .pair { display: flex; gap: 12pt; align-items: flex-start; break-inside: avoid; }
 .pair > div { flex: 1; min-width: 0; }
+.pair > div.wide { flex: 1.25; }
 .block { break-inside: avoid; }
 svg { max-width: 100%; height: auto; display: block; }
 table.fig { border-collapse: collapse; width: 100%; font-size: 8pt; }
 table.fig th, table.fig td { padding: 1.5pt 4pt; border-bottom: 0.5pt solid #e3e3e3; text-align: right; }
 table.fig th:first-child, table.fig td:first-child { text-align: left; }
 table.fig td, table.fig th { white-space: nowrap; }
-table.fig td:first-child { white-space: normal; }
 table.fig th { color: #555; font-weight: normal; border-bottom: 0.75pt solid #999; }
 ol.records { padding-left: 14pt; margin: 2pt 0; }
 ol.records li { margin-bottom: 5pt; break-inside: avoid; }
@@ -63,7 +65,7 @@ def _source(text: str) -> str:
 
 
 def _figure_table(rows: tuple[Figure, ...] | list[Figure], b: Briefing, first: str) -> str:
-    head = f"<tr><th>{_e(first)}</th><th>this period</th><th>period before</th><th>change</th></tr>"
+    head = f"<tr><th>{_e(first)}</th><th>period</th><th>before</th><th>change</th></tr>"
     body = "".join(
         f"<tr><td>{_e(f.label)}</td><td>{f.now:,}</td><td>{f.before:,}</td><td>{_e(f.change_text())}</td></tr>"
         for f in rows
@@ -86,7 +88,7 @@ def _breakdown(b: Briefing, part: Breakdown, stacked: bool = False) -> str:
         table = _figure_table(part.rows, b, part.title.removeprefix("By "))
         return f'<div class="block"><h2>{_e(part.title)}</h2>{table}{charts.breakdown_svg(b, part, width=340)}</div>'
     return (
-        f'<div class="block"><h3>{_e(part.title)}</h3><div class="pair"><div>'
+        f'<div class="block"><h3>{_e(part.title)}</h3><div class="pair"><div class="wide">'
         f"{_figure_table(part.rows, b, part.title.removeprefix('By '))}</div><div>"
         f"{charts.breakdown_svg(b, part, width=330)}</div></div></div>"
     )
@@ -126,11 +128,11 @@ def to_html(b: Briefing, area_shape=None, context=(), base_url: str = "", genera
         f"license: {_e(b.license)}<sup>[1]</sup>. Filters in force: {_e(filters_text(b))}. "
         f"Prepared {generated.isoformat()}.</p>",
         _cards(b),
-        f'<div class="block"><h2>Key figures</h2><p class="meta">This period: {_e(b.period.label())}; period before: '
+        f'<div class="block"><h2>Key figures</h2><p class="meta">Period: {_e(b.period.label())}; before: '
         f"{_e(b.compare.label())}.</p>{_figure_table(b.key, b, '')}</div>",
-        f'<div class="block"><h2>Over time</h2>{charts.timeline_svg(b, width=700, height=230)}</div>',
+        f'<div class="block"><h2>Over time</h2>{charts.timeline_svg(b, width=700, height=200)}</div>',
         '<div class="pair"><div><h2>Map of the area</h2>'
-        f"{charts.map_svg(b, area_shape, context, width=340, height=300)}</div>"
+        f"{charts.map_svg(b, area_shape, context, width=340, height=270)}</div>"
         f"<div>{_breakdown(b, b.breakdowns[-1], stacked=True)}</div></div>",
         "<h2>Breakdowns</h2>",
         *(_breakdown(b, part) for part in b.breakdowns[:-1]),

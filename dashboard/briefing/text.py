@@ -18,6 +18,31 @@ def permalink(b: Briefing, base_url: str = "") -> str:
     return f"{base or './briefing'}?{urlencode(b.query, doseq=True)}"
 
 
+def file_stem(b: Briefing) -> str:
+    """A safe file name for the briefing's exports: briefing-demo-Chicago-Ward-42-2026-01-01-2026-06-30."""
+    raw = f"briefing-{b.dataset}-{b.area.id}-{b.period.start}-{b.period.end}".replace(" ", "-")
+    return "".join(c for c in raw if c.isalnum() or c in "-_.")[:120]
+
+
+def record_rows(b: Briefing) -> list[dict[str, str]]:
+    """The most serious records as table rows, with their footnote numbers in place of the sources."""
+    return [
+        {
+            "date": r.date,
+            "place": r.place,
+            "force level": r.force_level,
+            "type": r.encounter_type,
+            "agencies": r.agencies,
+            "verification": r.verification,
+            "summary": r.summary,
+            "official response": r.official_response,
+            "sources": " ".join(f"[{n}]" for n in b.footnote_numbers(r)),
+            "id": r.encounter_id,
+        }
+        for r in b.serious
+    ]
+
+
 def figure_row(f: Figure, width: int = WIDTH) -> str:
     label = f.label if len(f.label) <= width else f.label[: width - 1] + "…"
     return f"{label:<{width}} {f.now:>10,} {f.before:>10,}   {f.change_text()}"
