@@ -103,8 +103,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_streamlit(data_root: Path, extra_env: dict | None = None):
-    """Start the app on a free port; returns (process, base URL). The caller stops it."""
+def start_streamlit(data_root: Path, extra_env: dict | None = None, cwd: Path | None = None):
+    """Start the app on a free port; returns (process, base URL). The caller stops it.
+
+    `cwd` is the directory Streamlit runs in (default: the repo); it reads `.streamlit/secrets.toml`
+    and `.streamlit/config.toml` from there, so a test can give the app its own secrets."""
     port = _free_port()
     env = dict(os.environ, ENCOUNTERS_DATA_DIR=str(data_root), **(extra_env or {}))
     proc = subprocess.Popen(
@@ -123,7 +126,7 @@ def start_streamlit(data_root: Path, extra_env: dict | None = None):
             "--browser.gatherUsageStats",
             "false",
         ],
-        cwd=REPO,
+        cwd=cwd or REPO,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

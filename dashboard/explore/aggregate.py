@@ -11,6 +11,7 @@ from dashboard.schema import load_schema
 WEAPON_OR_WORSE = "weapon displayed"
 CONFIRMED = ("corroborated", "documented")
 POINT_PRECISIONS = ("exact", "block")
+APPROXIMATE = ("city", "county", "region", "state", "")  # a map point that is not where it happened
 
 
 def headline(dataset: Dataset, m: np.ndarray) -> dict:
@@ -62,22 +63,30 @@ def timeline(dataset: Dataset, m: np.ndarray, freq: str = "month") -> pd.DataFra
     allowed = {"month": ("day", "week", "month"), "week": ("day", "week")}[freq]
     precise = records["date_precision"].isin(allowed).to_numpy()
     keep = m & precise
-    dates = records["date"].to_numpy()[keep]
-    period = pd.to_datetime(dates).to_period("M" if freq == "month" else "W-SUN").start_time
-    level = records["force_level"].astype(str).to_numpy()[keep]
-    level = np.where(level == "", "not recorded", level)
-    frame = pd.DataFrame({"period": period, "force_level": level})
-    out = frame.groupby(["period", "force_level"], observed=True).size().rename("records").reset_index()
+    day = dataset.day[keep]
+    if freq == "month":
+        period = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    else:  # weeks start on Monday; 1970-01-01 was a Thursday
+        period = day - (day + 3) % 7
+    level = records["force_level"]
+    names = np.array(["not recorded", *[c or "not recorded" for c in level.cat.categories]], dtype=object)
+    codes = level.cat.codes.to_numpy()[keep].astype(np.int64) + 1  # 0: missing
+    keys, counts = np.unique(period * len(names) + codes, return_counts=True)
+    starts = (keys // len(names)).astype("datetime64[M]" if freq == "month" else "datetime64[D]")
+    frame = pd.DataFrame(
+        {"period": starts.astype("datetime64[ns]"), "force_level": names[keys % len(names)], "records": counts}
+    )
+    out = frame.groupby(["period", "force_level"], as_index=False, sort=True)["records"].sum()
+    out["records"] = out["records"].astype(np.int64)
     out.attrs["too_coarse"] = int((m & ~precise).sum())
     return out
 
 
-def _hex_bins(lon: np.ndarray, lat: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
-    """Centres of the pointy-top hexagons (of circumradius `size` degrees) holding each point."""
+def _hex_axial(lon: np.ndarray, lat: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
+    """Axial coordinates (integers) of the pointy-top hexagons of circumradius `size` holding each point."""
     sqrt3 = np.sqrt(3.0)
-    q = (sqrt3 / 3 * lon - lat / 3) / size
-    r = (2 / 3 * lat) / size
-    x, z = q, r
+    x = (sqrt3 / 3 * lon - lat / 3) / size
+    z = (2 / 3 * lat) / size
     y = -x - z
     rx, ry, rz = np.round(x), np.round(y), np.round(z)
     dx, dy, dz = np.abs(rx - x), np.abs(ry - y), np.abs(rz - z)
@@ -85,9 +94,17 @@ def _hex_bins(lon: np.ndarray, lat: np.ndarray, size: float) -> tuple[np.ndarray
     fix_y = ~fix_x & (dy > dz)
     rx = np.where(fix_x, -ry - rz, rx)
     rz = np.where(~fix_x & ~fix_y, -rx - ry, rz)
-    cx = size * (sqrt3 * rx + sqrt3 / 2 * rz)
-    cy = size * (1.5 * rz)
-    return cx, cy
+    return rx.astype(np.int64), rz.astype(np.int64)
+
+
+def _hex_centre(rx: np.ndarray, rz: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
+    sqrt3 = np.sqrt(3.0)
+    return size * (sqrt3 * rx + sqrt3 / 2 * rz), size * (1.5 * rz)
+
+
+def _hex_bins(lon: np.ndarray, lat: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
+    """Centres of the pointy-top hexagons (of circumradius `size` degrees) holding each point."""
+    return _hex_centre(*_hex_axial(lon, lat, size), size)
 
 
 def map_points(
@@ -110,16 +127,25 @@ def map_points(
         pts = sub.assign(latitude=lat[has], longitude=lon[has]).reset_index(drop=True)
         pts.attrs["unplaced"] = int(m.sum()) - n
         return "points", pts
-    cx, cy = _hex_bins(lon[has] * x_scale, lat[has], hex_size)
-    cells = (
-        pd.DataFrame(
-            {"longitude": np.round(cx / x_scale, 4), "latitude": np.round(cy, 4), "rank": dataset.force_rank[has]}
-        )
-        .groupby(["longitude", "latitude"])
-        .agg(records=("rank", "size"), max_rank=("rank", "max"))
-        .reset_index()
-    )
+    rx, rz = _hex_axial(lon[has] * x_scale, lat[has], hex_size)
+    span = 1 << 31  # axial coordinates are small integers: one int64 key per cell
+    keys, inverse, counts = np.unique((rx << 32) + (rz + span), return_inverse=True, return_counts=True)
+    worst = np.full(len(keys), -1, dtype=np.int16)
+    np.maximum.at(worst, inverse, dataset.force_rank[has])
+    approximate = records["location_precision"].isin(APPROXIMATE).to_numpy()[has]
+    approx_per_cell = np.bincount(inverse, weights=approximate, minlength=len(keys)).astype(np.int64)
+    cx, cy = _hex_centre(keys >> 32, (keys & 0xFFFFFFFF) - span, hex_size)
+    cells = pd.DataFrame(
+        {
+            "longitude": np.round(cx / x_scale, 4),
+            "latitude": np.round(cy, 4),
+            "records": counts.astype(np.int64),
+            "max_rank": worst,
+            "approximate": approx_per_cell,
+        }
+    ).sort_values(["longitude", "latitude"], ignore_index=True)
     cells.attrs["unplaced"] = int(m.sum()) - n
+    cells.attrs["approximate"] = int(approximate.sum())
     cells.attrs["hex_size"] = hex_size
     cells.attrs["x_scale"] = x_scale
     return "cells", cells
@@ -158,7 +184,7 @@ def map_extent(dataset: Dataset, m: np.ndarray, conus=(-125.0, -66.5, 24.0, 49.5
     if inside.any():
         x, y = x[inside], y[inside]
     x0, x1, y0, y1 = float(x.min()), float(x.max()), float(y.min()), float(y.max())
-    pad_x, pad_y = max(0.3, (x1 - x0) * 0.08), max(0.2, (y1 - y0) * 0.08)
+    pad_x, pad_y = max(0.3, (x1 - x0) * 0.12), max(0.25, (y1 - y0) * 0.12)
     view = (x0 - pad_x, x1 + pad_x, y0 - pad_y, y1 + pad_y)
     if inside.any() and (view[1] - view[0]) > 0.6 * (conus[1] - conus[0]):
         view = conus
@@ -178,13 +204,24 @@ def counts_by_area(dataset: Dataset, m: np.ndarray, level: str) -> pd.DataFrame:
     return out.rename(columns={"value": column})
 
 
-def table_page(dataset: Dataset, m: np.ndarray, page: int = 0, page_size: int = 50) -> tuple[pd.DataFrame, int]:
+def newest_first(dataset: Dataset) -> np.ndarray:
+    """Row positions of the whole dataset, newest date first (ties in file order). Compute once per
+    dataset and pass to table_page, which then needs no sort per filter change."""
+    return np.argsort(-dataset.day, kind="stable")
+
+
+def table_page(
+    dataset: Dataset, m: np.ndarray, page: int = 0, page_size: int = 50, order: np.ndarray | None = None
+) -> tuple[pd.DataFrame, int]:
     """One page of matching records, newest first, and the number of pages."""
-    idx = np.flatnonzero(m)
-    order = np.argsort(-dataset.day[idx], kind="stable")
-    pages = max(1, -(-len(idx) // page_size))
+    if order is None:
+        idx = np.flatnonzero(m)
+        ranked = idx[np.argsort(-dataset.day[idx], kind="stable")]
+    else:
+        ranked = order[m[order]]
+    pages = max(1, -(-len(ranked) // page_size))
     page = min(max(page, 0), pages - 1)
-    chosen = idx[order[page * page_size : (page + 1) * page_size]]
+    chosen = ranked[page * page_size : (page + 1) * page_size]
     return dataset.records.iloc[chosen].reset_index(drop=True), pages
 
 

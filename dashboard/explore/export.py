@@ -1,13 +1,20 @@
-"""Downloads of the filtered records: CSV safe to open in a spreadsheet, and GeoJSON."""
+"""Downloads of the filtered records: CSV safe to open in a spreadsheet, and GeoJSON.
+
+Both are built column by column (categorical columns are checked and encoded once per category) and
+the CSV by Arrow's writer, so a million records take seconds, not minutes.
+"""
 
 from __future__ import annotations
 
-import json
+from json.encoder import encode_basestring
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+DATE_COLUMNS = ("date", "last_updated")
 
 
 def neutralise(value: object) -> object:
@@ -17,35 +24,77 @@ def neutralise(value: object) -> object:
     return value
 
 
+def _safe_column(col: pd.Series) -> pd.Series:
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = col.cat.categories
+        if any(isinstance(c, str) and c.startswith(FORMULA_STARTS) for c in cats):
+            col = col.astype(object).map(neutralise)  # rare: only the affected columns pay for it
+        return col
+    if pd.api.types.is_string_dtype(col.dtype) or col.dtype == object:
+        text = col.astype(object)
+        risky = col.astype("string").str.startswith(FORMULA_STARTS).fillna(False).to_numpy(dtype=bool)
+        if risky.any():
+            text = text.copy()
+            text[risky] = text[risky].map(neutralise)
+        return text
+    return col
+
+
+def _iso_dates(col: pd.Series) -> pd.Series:
+    days = pd.to_datetime(col).to_numpy(dtype="datetime64[D]")
+    text = days.astype(str).astype(object)
+    text[np.isnat(days)] = ""
+    return pd.Series(text, index=col.index, name=col.name)
+
+
 def safe_frame(records: pd.DataFrame) -> pd.DataFrame:
-    out = records.copy()
-    for c in out.columns:
-        if out[c].dtype == object or isinstance(out[c].dtype, pd.CategoricalDtype):
-            col = out[c].astype(object)
-            risky = col.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS))
-            if risky.any():
-                out[c] = col.where(~risky, col[risky].map(neutralise))
-    if "date" in out:
-        out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")
-    if "last_updated" in out:
-        out["last_updated"] = pd.to_datetime(out["last_updated"]).dt.strftime("%Y-%m-%d")
-    return out
+    """Records with formula-like text neutralised and dates written as YYYY-MM-DD."""
+    out = {}
+    for c in records.columns:
+        out[c] = _iso_dates(records[c]) if c in DATE_COLUMNS else _safe_column(records[c])
+    return pd.DataFrame(out, index=records.index)
 
 
 def to_csv(records: pd.DataFrame) -> bytes:
-    return safe_frame(records).to_csv(index=False).encode("utf-8")
+    """CSV text (UTF-8), written by Arrow's CSV writer: several times faster than pandas at a million rows."""
+    frame = safe_frame(records)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    plain = [pa.field(f.name, pa.string()) if pa.types.is_dictionary(f.type) else f for f in table.schema]
+    table = table.cast(pa.schema(plain))
+    out = pa.BufferOutputStream()
+    pacsv.write_csv(table, out, pacsv.WriteOptions(quoting_style="needed"))
+    return out.getvalue().to_pybytes()
+
+
+def _json_values(col: pd.Series) -> np.ndarray:
+    """Each value of a column as JSON text (categories are encoded once each)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        encoded = [encode_basestring(str(c)) for c in col.cat.categories] + ["null"]
+        return np.array(encoded, dtype=object)[col.cat.codes.to_numpy()]  # code -1 (missing) -> "null"
+    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        values = col.to_numpy(dtype="float64", na_value=np.nan)
+        out = np.full(len(values), "null", dtype=object)
+        ok = np.isfinite(values)
+        whole = ok & (values == np.round(values))
+        out[whole] = values[whole].astype(np.int64).astype(str)
+        out[ok & ~whole] = [repr(v) for v in values[ok & ~whole].tolist()]
+        return out
+    return np.array([encode_basestring(v) if isinstance(v, str) else "null" for v in col.astype(object)], dtype=object)
 
 
 def to_geojson(records: pd.DataFrame) -> bytes:
     """Records with coordinates as Point features; the rest with a null geometry (still included)."""
     frame = safe_frame(records)
     lat, lon = records["latitude"].to_numpy(dtype=float), records["longitude"].to_numpy(dtype=float)
-    props = frame.drop(columns=["latitude", "longitude"]).astype(object)
-    props = props.where(props.notna(), None)
-    features = []
-    for i, row in enumerate(props.to_dict("records")):
-        geometry = None
-        if not (np.isnan(lat[i]) or np.isnan(lon[i])):
-            geometry = {"type": "Point", "coordinates": [round(float(lon[i]), 6), round(float(lat[i]), 6)]}
-        features.append({"type": "Feature", "geometry": geometry, "properties": row})
-    return json.dumps({"type": "FeatureCollection", "features": features}, default=str).encode("utf-8")
+    props = [c for c in frame.columns if c not in ("latitude", "longitude")]
+    placed = ~(np.isnan(lat) | np.isnan(lon))
+    point = np.full(len(frame), "null", dtype=object)
+    point[placed] = [
+        f'{{"type":"Point","coordinates":[{round(x, 6)!r},{round(y, 6)!r}]}}'
+        for x, y in zip(lon[placed].tolist(), lat[placed].tolist(), strict=True)
+    ]
+    fields = ",".join(encode_basestring(c).replace("%", "%%") + ":%s" for c in props)
+    template = '{"type":"Feature","geometry":%s,"properties":{' + fields + "}}"
+    columns = [point] + [_json_values(frame[c]) for c in props]
+    features = ",".join([template % values for values in zip(*columns, strict=True)])
+    return ('{"type":"FeatureCollection","features":[' + features + "]}").encode("utf-8")

@@ -36,6 +36,8 @@ SYMBOLS = (
     "hexagram",
 )
 FONT = {"family": "sans-serif", "size": 13}
+# Legend entries of a fixed width, long names wrapped: two a row on a phone, six or more on a desktop
+LEGEND_ENTRY_WIDTH = 96
 
 
 def esc(value: object) -> str:
@@ -83,13 +85,13 @@ def count_bins(counts, k: int = 6) -> list[int]:
     return sorted({max(lo, _floor2(q)) for q in qs})
 
 
-def bin_labels(edges: list[int], top: int, noun: str = "record") -> list[str]:
-    """"1 record", "2–4 records", "5–879 records" for classes starting at the edges."""
+def bin_labels(edges: list[int], top: int, noun: str | None = "record") -> list[str]:
+    """ "1 record", "2–4 records", "5–879 records" for classes starting at the edges (no noun: "2–4")."""
     out = []
     for i, lo in enumerate(edges):
         hi = edges[i + 1] - 1 if i + 1 < len(edges) else top
         span = f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}"
-        out.append(f"{span} {noun}" + ("" if lo == hi == 1 else "s"))
+        out.append(span if noun is None else f"{span} {noun}" + ("" if lo == hi == 1 else "s"))
     return out
 
 
@@ -110,31 +112,57 @@ def base_layout(height: int, **extra) -> dict:
     }
 
 
+def fast_figure(data: list[dict], layout: dict) -> go.Figure:
+    """A figure from plain trace and layout dicts, without plotly's per-property validation.
+
+    Validation costs tens of milliseconds a figure, paid on every filter change. The specs are fixed
+    by this module and the map module, and tests/explore/test_figures.py validates every kind of
+    figure (go.Figure(fig.to_dict())). Pass numpy arrays or lists, not pandas objects.
+    """
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
 def timeline_figure(tl: pd.DataFrame, freq: str = "month") -> go.Figure:
     """Stacked bars of records per period, one colour and legend entry per force level."""
-    fig = go.Figure()
-    style = force_style()
-    period_fmt = "%b %Y" if freq == "month" else "week of %d %b %Y"
-    for level in level_order(tl["force_level"].unique()):
-        part = tl[tl["force_level"] == level]
-        fig.add_bar(
-            x=part["period"],
-            y=part["records"],
-            name=level,
-            marker={"color": style[level][0], "line": {"width": 0}},
-            hovertemplate=f"%{{x|{period_fmt}}}: %{{y:,}} records<br>force level: {esc(level)}<extra></extra>",
-        )
-    fig.update_layout(
-        **base_layout(380),
+    layout = dict(
+        **base_layout(440),
         barmode="stack",
         bargap=0.1,
-        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "title": {"text": "Force level"}},
+        legend={  # above the bars, clear of the date labels
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.02,
+            "x": 0,
+            "title": {"text": "Force level", "side": "top"},
+            "traceorder": "normal",
+            "entrywidth": LEGEND_ENTRY_WIDTH,
+            "font": {"size": 12},
+        },
         xaxis={"type": "date", "showgrid": False, "ticks": "outside"},
         yaxis={"title": {"text": "records"}, "gridcolor": "#e6e6e6", "rangemode": "tozero"},
     )
-    if freq == "month":
-        fig.update_traces(xperiod="M1", xperiodalignment="middle")
-    return fig
+    style = force_style()
+    period_fmt = "%b %Y" if freq == "month" else "week of %d %b %Y"
+    monthly = {"xperiod": "M1", "xperiodalignment": "middle"} if freq == "month" else {}
+    levels = tl["force_level"].to_numpy(dtype=object)
+    periods = tl["period"].dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    counts = tl["records"].to_numpy(dtype=np.int64)
+    data = []
+    for level in level_order(set(levels)):
+        part = levels == level
+        data.append(
+            {
+                "type": "bar",
+                "x": periods[part],
+                "y": counts[part],
+                "name": wrap_label(level, 14),
+                "legendgroup": level,
+                "marker": {"color": style[level][0], "line": {"width": 0}},
+                "hovertemplate": f"%{{x|{period_fmt}}}: %{{y:,}} records<br>force level: {esc(level)}<extra></extra>",
+                **monthly,
+            }
+        )
+    return fast_figure(data, layout)
 
 
 def wrap_label(text: str, width: int = 22) -> str:
@@ -154,24 +182,24 @@ def bar_figure(counts: pd.DataFrame, noun: str) -> go.Figure:
     """Horizontal bars of records per value, the largest at the top, counts written beside the bars."""
     labels = [wrap_label(v) for v in counts["value"]]
     lines = sum(lab.count("<br>") + 1 for lab in labels)
-    fig = go.Figure(
-        go.Bar(
-            x=counts["records"],
-            y=labels,
-            orientation="h",
-            marker={"color": BAR_COLOUR},
-            text=[f"{n:,}" for n in counts["records"]],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate=f"{esc(noun)} %{{y}}: %{{x:,}} records<extra></extra>",
-        )
-    )
     top = int(counts["records"].max()) if len(counts) else 1
-    fig.update_layout(
+    layout = dict(
         **base_layout(max(120, 40 + 18 * lines + 10 * len(labels))),
-        xaxis={"range": [0, top * 1.18], "gridcolor": "#e6e6e6", "title": {"text": "records"}},
+        xaxis={"range": [0, top * 1.04], "gridcolor": "#e6e6e6", "title": {"text": "records"}, "nticks": 4},
         yaxis={"autorange": "reversed", "automargin": True, "ticks": "outside", "ticklen": 4, "tickcolor": "white"},
         bargap=0.25,
         showlegend=False,
     )
-    return fig
+    layout["margin"] = {**layout["margin"], "r": 12 + 8 * len(f"{top:,}")}  # the count written after the longest bar
+    bar = {
+        "type": "bar",
+        "x": counts["records"].to_numpy(dtype=np.int64),
+        "y": labels,
+        "orientation": "h",
+        "marker": {"color": BAR_COLOUR},
+        "text": [f"{n:,}" for n in counts["records"]],
+        "textposition": "outside",
+        "cliponaxis": False,
+        "hovertemplate": f"{esc(noun)} %{{y}}: %{{x:,}} records<extra></extra>",
+    }
+    return fast_figure([bar], layout)

@@ -9,6 +9,7 @@ customdata, so a box or lasso selection can be turned back into records.
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -16,21 +17,24 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.explore import mapgeo
+from dashboard.explore.aggregate import APPROXIMATE
 from dashboard.explore.figures import (
+    LEGEND_ENTRY_WIDTH,
     NOT_RECORDED,
     base_layout,
     bin_colours,
     bin_labels,
     count_bins,
     esc,
+    fast_figure,
     force_levels,
     force_style,
     level_order,
+    wrap_label,
 )
 
-APPROXIMATE = ("city", "county", "region", "state", "")
 MAP_HEIGHT = 520
-APPROX_NOTE = "hollow: place known only to a city, county or region"
+APPROX_NOTE = "hollow: place<br>known only to<br>city, county<br>or region"
 
 
 def x_scale(view) -> float:
@@ -53,22 +57,15 @@ def outlines(view) -> dict:
     return out
 
 
-def _start(view, layers: dict) -> go.Figure:
-    """A figure holding the boundary layers (drawn first, so the data sits on top)."""
-    fig = go.Figure()
-    for key, colour, width in (("counties", "#d9d9d9", 0.5), ("states", "#8f8f8f", 0.8)):
-        if layers.get(key) is not None and len(layers[key][0]):
-            xs, ys = layers[key]
-            fig.add_scatter(
-                x=xs, y=ys, mode="lines", line={"color": colour, "width": width}, hoverinfo="skip", showlegend=False
-            )
-    return fig
+def _scatter(traces: list[dict], **trace) -> None:
+    traces.append({"type": "scatter", **trace})
 
 
-def _finish(fig: go.Figure, view, legend_title: str = "") -> go.Figure:
-    """The view fitted, axes hidden, latitude stretched by 1/cos(latitude) (equirectangular)."""
+def _start(view, layers: dict, legend_title: str) -> tuple[list[dict], dict]:
+    """The map's layout (view fitted, axes hidden, latitude stretched by 1/cos(latitude):
+    equirectangular) and the boundary-layer traces, drawn first so the data sits on top."""
     axis = {"visible": False, "showgrid": False, "zeroline": False}
-    fig.update_layout(
+    layout = dict(
         **base_layout(MAP_HEIGHT),
         xaxis={**axis, "range": [view[0], view[1]]},
         yaxis={**axis, "range": [view[2], view[3]], "scaleanchor": "x", "scaleratio": 1 / x_scale(view)},
@@ -78,12 +75,26 @@ def _finish(fig: go.Figure, view, legend_title: str = "") -> go.Figure:
             "yanchor": "top",
             "y": -0.01,
             "x": 0,
-            "title": {"text": legend_title},
-            "bgcolor": "rgba(255,255,255,0.8)",
+            "title": {"text": legend_title, "side": "top"},
+            "entrywidth": LEGEND_ENTRY_WIDTH,
+            "font": {"size": 12},
         },
         uirevision=str(tuple(round(v, 3) for v in view)),
     )
-    return fig
+    traces: list[dict] = []
+    for key, colour, width in (("counties", "#d9d9d9", 0.5), ("districts", "#c4c4c4", 0.5), ("states", "#8f8f8f", 0.8)):
+        if layers.get(key) is not None and len(layers[key][0]):
+            xs, ys = layers[key]
+            _scatter(
+                traces,
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"color": colour, "width": width},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+    return traces, layout
 
 
 def _hover_place(row) -> str:
@@ -93,7 +104,7 @@ def _hover_place(row) -> str:
 
 def points_figure(pts: pd.DataFrame, view) -> go.Figure:
     """One point per record: colour and symbol by force level; hollow where the place is approximate."""
-    fig = _start(view, outlines(view))
+    traces, layout = _start(view, outlines(view), "Force level")
     style = force_style()
     level = pts["force_level"].astype(str).replace("", NOT_RECORDED)
     approx = pts["location_precision"].astype(str).isin(APPROXIMATE).to_numpy()
@@ -119,11 +130,12 @@ def points_figure(pts: pd.DataFrame, view) -> go.Figure:
             sel = (lv_arr == lv) & (approx == hollow)
             if not sel.any():
                 continue
-            fig.add_scatter(
+            _scatter(
+                traces,
                 x=x[sel],
                 y=y[sel],
                 mode="markers",
-                name=lv,
+                name=wrap_label(lv, 14),
                 legendgroup=lv,
                 showlegend=not hollow or not ((lv_arr == lv) & ~approx).any(),
                 marker={
@@ -138,15 +150,17 @@ def points_figure(pts: pd.DataFrame, view) -> go.Figure:
                 f"%{{customdata[3]}}<br>force level: {esc(lv)}<br>place known to: %{{customdata[4]}}<extra></extra>",
             )
     if approx.any():  # a legend entry that explains hollow markers
-        fig.add_scatter(
+        _scatter(
+            traces,
             x=[None],
             y=[None],
             mode="markers",
             name=APPROX_NOTE,
+            legendrank=1,  # first in the legend, so a phone shows it without scrolling the legend
             marker={"symbol": "circle-open", "color": "#444444", "size": 9, "line": {"width": 1.6}},
             hoverinfo="skip",
         )
-    return _finish(fig, view, "Force level")
+    return fast_figure(traces, layout)
 
 
 def _hexagons(lon: np.ndarray, lat: np.ndarray, size: float, xs: float) -> tuple[np.ndarray, np.ndarray]:
@@ -163,11 +177,11 @@ def _hexagons(lon: np.ndarray, lat: np.ndarray, size: float, xs: float) -> tuple
 
 def cells_figure(cells: pd.DataFrame, view) -> go.Figure:
     """Hexagons filled by record count (one trace per count class), with a selectable dot at each centre."""
-    fig = _start(view, outlines(view))
+    traces, layout = _start(view, outlines(view), "Records per cell")
     size, xs = cells.attrs["hex_size"], cells.attrs.get("x_scale", 1.0)
     counts = cells["records"].to_numpy()
     edges = count_bins(counts)
-    labels = bin_labels(edges, int(counts.max()))
+    labels = bin_labels(edges, int(counts.max()), noun=None)  # the legend title says "Records per cell"
     colours = bin_colours(len(edges))
     which = np.searchsorted(edges, counts, side="right") - 1
     for b, (label, colour) in enumerate(zip(labels, colours, strict=True)):
@@ -175,7 +189,8 @@ def cells_figure(cells: pd.DataFrame, view) -> go.Figure:
         if part.empty:
             continue
         px, py = _hexagons(part["longitude"].to_numpy(), part["latitude"].to_numpy(), size, xs)
-        fig.add_scatter(
+        _scatter(
+            traces,
             x=px,
             y=py,
             mode="lines",
@@ -187,18 +202,40 @@ def cells_figure(cells: pd.DataFrame, view) -> go.Figure:
         )
     levels = ("", *force_levels())
     worst = [levels[r + 1] if r >= 0 else NOT_RECORDED for r in cells["max_rank"]]
-    fig.add_scatter(
-        x=cells["longitude"],
-        y=cells["latitude"],
-        mode="markers",
-        marker={"size": 5, "color": "rgba(30,30,30,0.45)", "symbol": "circle"},
-        customdata=[f"{x!r},{y!r}" for x, y in zip(cells["longitude"], cells["latitude"], strict=True)],
-        text=[f"{n:,} records<br>most severe force: {esc(w)}" for n, w in zip(counts, worst, strict=True)],
-        hovertemplate="%{text}<extra></extra>",
-        name="cell centre (select to list its records)",
-        showlegend=False,
+    approx = cells["approximate"].to_numpy() if "approximate" in cells else np.zeros(len(cells), dtype=int)
+    hollow = approx * 2 > counts  # most of the cell's records are placed only to a city, county or region
+    keys = np.array([f"{float(x)!r},{float(y)!r}" for x, y in zip(cells["longitude"], cells["latitude"], strict=True)])
+    text = np.array(
+        [
+            f"{n:,} records<br>most severe force: {esc(w)}"
+            + (f"<br>{a:,} placed only to a city, county or region" if a else "")
+            for n, w, a in zip(counts, worst, approx, strict=True)
+        ],
+        dtype=object,
     )
-    return _finish(fig, view, "Records per cell")
+    for is_hollow in (False, True):
+        sel = hollow == is_hollow
+        if not sel.any():
+            continue
+        _scatter(
+            traces,
+            x=cells["longitude"].to_numpy()[sel],
+            y=cells["latitude"].to_numpy()[sel],
+            mode="markers",
+            marker={
+                "size": 7 if is_hollow else 5,
+                "color": "rgba(30,30,30,0.75)" if is_hollow else "rgba(30,30,30,0.45)",
+                "symbol": "circle-open" if is_hollow else "circle",
+                "line": {"width": 1.5},
+            },
+            customdata=keys[sel],
+            text=text[sel],
+            hovertemplate="%{text}<extra></extra>",
+            name="hollow dot:<br>mostly city,<br>county, region" if is_hollow else "cell centre",
+            showlegend=bool(is_hollow),
+            legendrank=1,
+        )
+    return fast_figure(traces, layout)
 
 
 def choropleth_figure(counts: pd.DataFrame, level: str, view) -> go.Figure:
@@ -206,21 +243,25 @@ def choropleth_figure(counts: pd.DataFrame, level: str, view) -> go.Figure:
     layers = outlines(view)
     if level == "county":
         layers = {**layers, "counties": None}
-    fig = _start(view, layers)
+    if level == "district":  # every district of the shipped layers in view, for context
+        tol = mapgeo.tolerance_for(view[1] - view[0])
+        layers = {**layers, "districts": mapgeo.area_xy("district", mapgeo.ids_in("district", view), tol)}
+    traces, layout = _start(view, layers, "Records per area")
     column = mapgeo.LEVEL_COLUMN[level]
     counts = counts[counts[column].isin(list(mapgeo.shapes(level)))]
     tol = mapgeo.tolerance_for(view[1] - view[0])
     if not counts.empty:
         values = counts["records"].to_numpy()
         edges = count_bins(values)
-        labels = bin_labels(edges, int(values.max()))
+        labels = bin_labels(edges, int(values.max()), noun=None)
         which = np.searchsorted(edges, values, side="right") - 1
         for b, (label, colour) in enumerate(zip(labels, bin_colours(len(edges)), strict=True)):
             ids = tuple(sorted(counts.loc[which == b, column]))
             if not ids:
                 continue
             px, py = mapgeo.area_xy(level, ids, tol)
-            fig.add_scatter(
+            _scatter(
+                traces,
                 x=px,
                 y=py,
                 mode="lines",
@@ -232,7 +273,8 @@ def choropleth_figure(counts: pd.DataFrame, level: str, view) -> go.Figure:
             )
         cents = mapgeo.centroids(level)
         ids = counts[column].tolist()
-        fig.add_scatter(
+        _scatter(
+            traces,
             x=[cents[i][0] for i in ids],
             y=[cents[i][1] for i in ids],
             mode="markers",
@@ -242,4 +284,19 @@ def choropleth_figure(counts: pd.DataFrame, level: str, view) -> go.Figure:
             hovertemplate="%{text}<extra></extra>",
             showlegend=False,
         )
-    return _finish(fig, view, "Records per area")
+    return fast_figure(traces, layout)
+
+
+def selection_keys(points: list[dict], kind: str) -> tuple[str, ...]:
+    """What a map selection picked, from the customdata the figures above attach: record ids
+    (points), "lon,lat" cell centres (cells) or area ids (choropleths). Anything else is ignored
+    (outline traces carry no customdata; a stale selection from another figure does not match)."""
+    keys = set()
+    for p in points or []:
+        cd = p.get("customdata")
+        if kind == "points":
+            if isinstance(cd, list) and len(cd) == 5:
+                keys.add(html.unescape(str(cd[0])))
+        elif isinstance(cd, str) and (kind != "cells" or cd.count(",") == 1):
+            keys.add(cd)
+    return tuple(sorted(keys))

@@ -140,10 +140,17 @@ def area_name(level: str, ident: str) -> str:
 
 @lru_cache(maxsize=1)
 def _county_names() -> dict[str, str]:
-    return {f["id"]: f"{f['properties']['name']}, {f['properties']['state']}" for f in geo.counties_geojson()["features"]}
+    return {
+        f["id"]: f"{f['properties']['name']}, {f['properties']['state']}" for f in geo.counties_geojson()["features"]
+    }
 
 
 def states_in(view: tuple[float, float, float, float]) -> tuple[str, ...]:
     """USPS codes of the states whose outline meets the view rectangle."""
+    return ids_in("state", view)
+
+
+def ids_in(level: str, view: tuple[float, float, float, float]) -> tuple[str, ...]:
+    """Ids of the areas of a level whose shape meets the view rectangle."""
     box = shapely.box(view[0], view[2], view[1], view[3])
-    return tuple(sorted(k for k, g in _state_shapes().items() if g.intersects(box)))
+    return tuple(sorted(k for k, g in shapes(level).items() if g.intersects(box)))

@@ -9,13 +9,14 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard import geo
+from dashboard.explore.export import neutralise
 
 SOURCES_SEPARATOR = " | "
-TABLE_COLUMNS = ("date", "place", "agencies", "type", "force", "groups", "verification", "source", "id")
+TABLE_COLUMNS = ("date", "place", "type", "force", "agencies", "groups", "verification", "source", "id")
 
 DATE_NOTES = {
     "day": "",
-    "week": "The date is known only to the week: the date shown is the first day of that week.",
+    "week": "The date is known only to the week around the date shown.",
     "month": "The date is known only to the month: it is not drawn on a weekly or daily timeline.",
     "year": "The date is known only to the year: it is left out of the timeline.",
 }
@@ -70,9 +71,12 @@ def _first_link(sources: object) -> str | None:
 
 
 def table_frame(page: pd.DataFrame) -> pd.DataFrame:
-    """The columns a reader scans, one row per record (the page is already in display order)."""
+    """The columns a reader scans, one row per record (the page is already in display order).
+
+    Text that a spreadsheet would run as a formula gets a leading apostrophe here too, since the
+    table's own toolbar can export the page as CSV."""
     rows = page.to_dict("records")
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "date": [date_text(r["date"], r.get("date_precision")) for r in rows],
             "place": [place_text(r) for r in rows],
@@ -86,6 +90,10 @@ def table_frame(page: pd.DataFrame) -> pd.DataFrame:
         },
         columns=list(TABLE_COLUMNS),
     )
+    for column in TABLE_COLUMNS:
+        if column != "source":
+            frame[column] = frame[column].map(neutralise)
+    return frame
 
 
 def detail(record: dict) -> dict:

@@ -5,10 +5,15 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.explore import mapgeo
+from dashboard.explore.aggregate import APPROXIMATE
 
 
 def _n(n: int, noun: str = "record") -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def _v(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many
 
 
 def _period(ts, freq: str) -> str:
@@ -47,17 +52,23 @@ def breakdown_sentence(counts: pd.DataFrame, noun: str, total: int, multi: bool)
     if multi:
         text += f" A record can name several, so the bars can add up to more than {total:,}."
     if missing:
-        text += f" {_n(missing)} have no {noun} recorded."
+        text += f" {_n(missing)} {_v(missing, 'has', 'have')} no {noun} recorded."
     return text
 
 
 def map_sentence(kind: str, frame: pd.DataFrame, total: int, outside: int) -> str:
     unplaced = int(frame.attrs.get("unplaced", 0))
+    if kind == "points" and not len(frame):
+        return (
+            "No matching record has coordinates, so the map has nothing to show."
+            if total
+            else ("No record matches these filters.")
+        )
     if kind == "points":
-        approx = int(frame["location_precision"].astype(str).isin(("city", "county", "region", "state", "")).sum())
+        approx = int(frame["location_precision"].astype(str).isin(APPROXIMATE).sum())
         text = f"The map shows {_n(len(frame))} of the {total:,} matching as points"
         if approx:
-            text += f"; {approx:,} of them are placed only to a city, county or region (hollow markers)"
+            text += f"; {approx:,} of them {_v(approx, 'is', 'are')} placed only to a city, county or region (hollow markers)"
     else:
         top = frame.sort_values("records", ascending=False).iloc[0] if len(frame) else None
         text = f"The map groups the {total - unplaced:,} placed records into {len(frame):,} hexagonal cells"
@@ -66,11 +77,17 @@ def map_sentence(kind: str, frame: pd.DataFrame, total: int, outside: int) -> st
                 f"; the busiest cell, around {abs(top['latitude']):.1f}°{'N' if top['latitude'] >= 0 else 'S'} "
                 f"{abs(top['longitude']):.1f}°{'W' if top['longitude'] < 0 else 'E'}, holds {_n(int(top['records']))}"
             )
+        approx = int(frame.attrs.get("approximate", 0))
+        if approx:
+            text += (
+                f"; {approx:,} of the placed records {_v(approx, 'is', 'are')} located only to a city, county or "
+                "region (a cell holding mostly such records has a hollow dot)"
+            )
     text += "."
     if unplaced:
-        text += f" {_n(unplaced)} have no coordinates and are not on the map."
+        text += f" {_n(unplaced)} {_v(unplaced, 'has', 'have')} no coordinates and {_v(unplaced, 'is', 'are')} not on the map."
     if outside:
-        text += f" {_n(outside)} lie outside this view (Alaska, Hawaii or territories): zoom out to see them."
+        text += f" {_n(outside)} {_v(outside, 'lies', 'lie')} outside this view (Alaska, Hawaii or territories): zoom out to see them."
     return text
 
 
@@ -85,11 +102,12 @@ def area_sentence(counts: pd.DataFrame, level: str, total: int) -> str:
     if len(counts) > 1:
         second = counts.iloc[1]
         text += f", followed by {mapgeo.area_name(level, second[column])} ({int(second['records']):,})"
-    text += f"; {_n(len(counts), noun) if noun != 'county' else f'{len(counts):,} counties'} have at least one."
+    areas = _n(len(counts), noun) if noun != "county" else f"{len(counts):,} count{_v(len(counts), 'y', 'ies')}"
+    text += f"; {areas} {_v(len(counts), 'has', 'have')} at least one."
     if missing > 0:
-        text += f" {_n(missing)} have no {noun}."
+        text += f" {_n(missing)} {_v(missing, 'has', 'have')} no {noun}."
     drawn = set(mapgeo.shapes(level))
     undrawn = int(counts.loc[~counts[column].isin(list(drawn)), "records"].sum())
     if undrawn:
-        text += f" {_n(undrawn)} are in areas with no boundary shipped, so they are counted but not drawn."
+        text += f" {_n(undrawn)} {_v(undrawn, 'is', 'are')} in areas with no boundary shipped: counted, not drawn."
     return text

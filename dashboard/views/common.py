@@ -11,7 +11,7 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard import store
+from dashboard import i18n, store
 from dashboard.explore import filters as flt
 from dashboard.explore.data import Dataset, load_dataset
 from dashboard.paths import datasets_dir
@@ -24,6 +24,34 @@ WIDGET_PREFIX = "f_"
 
 def run_page(page) -> None:
     page.run()
+
+
+def lang() -> str:
+    """?lang=es or ?lang=en, else the browser's language, else English."""
+    return i18n.pick(st.query_params.get("lang"), getattr(st.context, "locale", None))
+
+
+def t(text: str, **values) -> str:
+    return i18n.t(text, lang(), **values)
+
+
+def term(value: str) -> str:
+    return i18n.term(value, lang())
+
+
+def language_switch() -> None:
+    """A visible English/Español switch; the choice goes into the URL so shared links keep it."""
+    current = lang()
+    choice = st.sidebar.segmented_control(
+        t("Language"),
+        list(i18n.LANGS),
+        default=current,
+        key="lang_switch",
+        format_func={"en": "English", "es": "Español"}.get,
+    )
+    if choice and choice != current:
+        st.query_params["lang"] = choice
+        st.rerun()
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the dataset ...")
@@ -51,16 +79,20 @@ def default_dataset(names: list[str]) -> str:
 def demo_banner(dataset: Dataset) -> None:
     if dataset.is_demo:
         st.warning(
-            "**Demonstration data.** Every record in this dataset is fictional, generated to show how the "
-            "dashboard works. None describes a real event.",
+            t(
+                "**Demonstration data.** Every record in this dataset is fictional, generated to show how the "
+                "dashboard works. None describes a real event."
+            ),
             icon=":material/science:",
         )
 
 
 def no_data_message() -> None:
     st.error(
-        "No dataset is published yet. Run `make run` (which publishes the shipped datasets) or publish one "
-        "with `encounters publish FILE --dataset NAME`."
+        t(
+            "No dataset is published yet. Run `make run` (which publishes the shipped datasets) or publish one "
+            "with `encounters publish FILE --dataset NAME`."
+        )
     )
 
 
@@ -109,7 +141,7 @@ def sidebar_filters(extra_keep: dict | None = None) -> tuple[Dataset, flt.Filter
     if "dataset_choice" not in st.session_state:
         st.session_state["dataset_choice"] = wanted if wanted in names else default_dataset(names)
     side = st.sidebar
-    name = side.selectbox("Dataset", names, key="dataset_choice")
+    name = side.selectbox(t("Dataset"), names, key="dataset_choice")
     dataset = get_dataset(name)
     if st.session_state.get("_filters_for") != name:
         notes = _init_from_url(dataset, names) if st.session_state.get("_filters_for") is None else []
@@ -119,35 +151,44 @@ def sidebar_filters(extra_keep: dict | None = None) -> tuple[Dataset, flt.Filter
         st.session_state["_filters_for"] = name
         st.session_state["_url_notes"] = notes
     for note in st.session_state.get("_url_notes", []):
-        st.info(f"Link: {md_escape(note)}", icon=":material/link_off:")
+        st.info(t("Link: {note}", note=md_escape(note)), icon=":material/link_off:")
 
     schema = load_schema()
     lo, hi = _min_date(dataset), _max_date(dataset)
     dates = side.date_input(
-        "Dates", key=WIDGET_PREFIX + "dates", min_value=min(lo, date(1990, 1, 1)), max_value=max(hi, date.today())
+        t("Dates"), key=WIDGET_PREFIX + "dates", min_value=min(lo, date(1990, 1, 1)), max_value=max(hi, date.today())
     )
-    place = side.expander("Place", expanded=True)
-    states = place.multiselect("State", dataset.values("state"), key=WIDGET_PREFIX + "states")
+    place = side.expander(t("Place"), expanded=True)
+    states = place.multiselect(t("State"), dataset.values("state"), key=WIDGET_PREFIX + "states")
     counties = place.multiselect(
-        "County", dataset.values("county_fips"), key=WIDGET_PREFIX + "counties", format_func=_label("county_fips")
+        t("County"), dataset.values("county_fips"), key=WIDGET_PREFIX + "counties", format_func=_label("county_fips")
     )
-    cities = place.multiselect("City", dataset.values("city"), key=WIDGET_PREFIX + "cities")
-    districts = place.multiselect("Council district", dataset.values("district"), key=WIDGET_PREFIX + "districts")
-    who = side.expander("Who and what", expanded=True)
+    cities = place.multiselect(t("City"), dataset.values("city"), key=WIDGET_PREFIX + "cities")
+    districts = place.multiselect(t("Council district"), dataset.values("district"), key=WIDGET_PREFIX + "districts")
+    who = side.expander(t("Who and what"), expanded=True)
     groups = who.multiselect(
-        "Targeted group", schema.taxonomies["targeted_groups"].values, key=WIDGET_PREFIX + "groups"
+        t("Targeted group"), schema.taxonomies["targeted_groups"].values, key=WIDGET_PREFIX + "groups", format_func=term
     )
-    forces = who.multiselect("Force type", schema.taxonomies["force_types"].values, key=WIDGET_PREFIX + "forces")
+    forces = who.multiselect(
+        t("Force type"), schema.taxonomies["force_types"].values, key=WIDGET_PREFIX + "forces", format_func=term
+    )
     min_force = who.selectbox(
-        "Minimum force level",
+        t("Minimum force level"),
         ["", *schema.taxonomies["force_types"].values],
         key=WIDGET_PREFIX + "min_force",
-        format_func=lambda v: v or "any (including not recorded)",
+        format_func=lambda v: term(v) if v else t("any (including not recorded)"),
     )
-    agencies = who.multiselect("Agency", schema.taxonomies["agencies"].values, key=WIDGET_PREFIX + "agencies")
-    types = who.multiselect("Encounter type", schema.taxonomies["encounter_types"].values, key=WIDGET_PREFIX + "types")
+    agencies = who.multiselect(
+        t("Agency"), schema.taxonomies["agencies"].values, key=WIDGET_PREFIX + "agencies", format_func=term
+    )
+    types = who.multiselect(
+        t("Encounter type"), schema.taxonomies["encounter_types"].values, key=WIDGET_PREFIX + "types", format_func=term
+    )
     verification = who.multiselect(
-        "Verification", schema.taxonomies["verification"].values, key=WIDGET_PREFIX + "verification"
+        t("Verification"),
+        schema.taxonomies["verification"].values,
+        key=WIDGET_PREFIX + "verification",
+        format_func=term,
     )
 
     date_from, date_to = dates if isinstance(dates, tuple | list) and len(dates) == 2 else (lo, hi)
@@ -166,7 +207,7 @@ def sidebar_filters(extra_keep: dict | None = None) -> tuple[Dataset, flt.Filter
         types=tuple(types),
         verification=tuple(verification),
     )
-    if side.button("Clear filters", icon=":material/filter_alt_off:", use_container_width=True):
+    if side.button(t("Clear filters"), icon=":material/filter_alt_off:", use_container_width=True):
         st.query_params.clear()
         st.query_params["dataset"] = name
         st.session_state.pop("_filters_for", None)

@@ -8,7 +8,6 @@ common.get_dataset; no more than one page of records is sent to the browser.
 from __future__ import annotations
 
 import functools
-import html
 
 import numpy as np
 import pandas as pd
@@ -20,15 +19,20 @@ from dashboard.views import common
 
 POINT_BUDGET = 3000
 PAGE_SIZE = 50
-MAP_MODES = {"points": "Points", "state": "States", "county": "Counties", "district": "Council districts"}
+MAP_MODES = {"points": "Points or hexagons", "state": "States", "county": "Counties", "district": "Council districts"}
 PERIODS = {"month": "Month", "week": "Week"}
 BREAKDOWNS = (
     ("targeted_groups", "targeted group", "Targeted groups"),
     ("agencies", "agency", "Agencies"),
     ("encounter_type", "encounter type", "Encounter types"),
 )
-CHART_CONFIG = {"displaylogo": False, "responsive": True}
-MAP_CONFIG = {**CHART_CONFIG, "scrollZoom": False, "modeBarButtonsToRemove": ["autoScale2d", "toImage"]}
+CHART_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
+MAP_CONFIG = {
+    **CHART_CONFIG,
+    "displayModeBar": True,
+    "scrollZoom": False,
+    "modeBarButtonsToRemove": ["autoScale2d", "toImage"],
+}
 
 
 # ---------------------------------------------------------------------------- cached summaries
@@ -105,10 +109,17 @@ def _breakdown(name: str, version: int, filters: flt.Filters, column: str, noun:
     }
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _order(name: str, version: int) -> np.ndarray:
+    order = aggregate.newest_first(common.get_dataset(name))
+    order.setflags(write=False)
+    return order
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def _table(name: str, version: int, filters: flt.Filters, page: int) -> tuple[pd.DataFrame, int, int]:
     ds, m = common.get_dataset(name), _mask(name, version, filters)
-    rows, pages = aggregate.table_page(ds, m, page=page, page_size=PAGE_SIZE)
+    rows, pages = aggregate.table_page(ds, m, page=page, page_size=PAGE_SIZE, order=_order(name, version))
     return records.table_frame(rows), pages, int(m.sum())
 
 
@@ -218,25 +229,13 @@ def _map_section(dataset, filters: flt.Filters) -> tuple[str, ...] | None:
         "loaded, so the map works offline."
     )
     _numbers("Map numbers", data["table"])
-    keys = _selection_keys(event, data["kind"])
+    points = event.get("selection", {}).get("points", []) if event else []
+    keys = mapfig.selection_keys(points, data["kind"])
     if not keys:
         return None
     attrs = tuple(sorted((k, v) for k, v in data.get("attrs", {}).items() if k in ("hex_size", "x_scale")))
-    return _selected_ids(dataset.name, dataset.version, filters, data["kind"], keys, attrs)
-
-
-def _selection_keys(event, kind: str) -> tuple:
-    points = (event or {}).get("selection", {}).get("points", []) if event else []
-    keys = []
-    for p in points:
-        cd = p.get("customdata")
-        if kind == "points" and isinstance(cd, list) and len(cd) == 5:
-            keys.append(html.unescape(str(cd[0])))
-        elif kind == "cells" and isinstance(cd, str) and "," in cd:
-            keys.append(cd)
-        elif kind not in ("points", "cells") and isinstance(cd, str):
-            keys.append(cd)
-    return tuple(sorted(set(keys)))
+    ids = _selected_ids(dataset.name, dataset.version, filters, data["kind"], keys, attrs)
+    return ids or None  # a stale selection that matches nothing is no selection
 
 
 def _timeline_section(dataset, filters: flt.Filters) -> None:
@@ -268,13 +267,22 @@ def _records_section(dataset, filters: flt.Filters, selected: tuple[str, ...] | 
         c1, c2 = st.columns([3, 1])
         c1.info(f"Showing the {len(selected):,} records selected on the map.", icon=":material/select:")
         c2.button("Clear map selection", on_click=_clear_map_selection, icon=":material/close:")
+    if st.session_state.get("_x_page_for") != shown:  # new filters or selection: back to the first page
+        st.session_state["_x_page_for"] = shown
+        st.session_state.pop("x_page", None)  # the widget starts again at its default, page 1
     page = st.session_state.get("x_page", 1)
     frame, pages, total = _table(dataset.name, dataset.version, shown, page - 1)
     if page > pages:  # fewer pages than before (the filters changed): back to the first
-        page = st.session_state["x_page"] = 1
+        page = 1
+        st.session_state.pop("x_page", None)
         frame, pages, total = _table(dataset.name, dataset.version, shown, 0)
-    first = (page - 1) * PAGE_SIZE + 1 if total else 0
-    st.caption(f"Records {first:,}–{first + len(frame) - 1:,} of {total:,}, newest first. Select a row for details.")
+    first = (page - 1) * PAGE_SIZE + 1
+    if total:
+        st.caption(
+            f"Records {first:,}–{first + len(frame) - 1:,} of {total:,}, newest first. Select a row for details."
+        )
+    else:
+        st.caption("No record matches these filters.")
     table_key = f"x_table_{abs(hash((shown, page))) % 10**9}"
     st.dataframe(
         frame,
@@ -284,7 +292,7 @@ def _records_section(dataset, filters: flt.Filters, selected: tuple[str, ...] | 
         on_select=functools.partial(_open_record, table_key, tuple(frame["id"])),
         selection_mode="single-row",
         column_config={
-            "source": st.column_config.LinkColumn("source", display_text="open source", validate=r"^https?://"),
+            "source": st.column_config.LinkColumn("first source", display_text="open ↗", validate=r"^https?://"),
             "id": st.column_config.TextColumn("id"),
         },
     )
@@ -330,18 +338,16 @@ def _record_detail(dataset, record_id: str) -> None:
 
 @st.dialog("Record", width="large", on_dismiss=_close_record)
 def _record_dialog(d: dict, dataset_name: str) -> None:
+    st.subheader(common.md_escape(d["title"]))  # escaped: record text is never Markdown
     st.text(d["id"])
-    st.text(d["title"])
     st.text(d["summary"] or "No summary.")
     facts = pd.DataFrame({"field": list(d["facts"]), "value": list(d["facts"].values())})
-    st.dataframe(facts, hide_index=True, width="stretch")
+    st.dataframe(facts, hide_index=True, width="stretch", height=35 * (len(facts) + 1) + 3)
     st.markdown("**Sources**")
     for i, (source, link) in enumerate(d["sources"], start=1):
-        if link:
+        if link:  # http(s) only; anything else (a citation, a javascript: address) stays text
             st.link_button(f"Source {i}", source, icon=":material/open_in_new:")
-            st.text(source)
-        else:
-            st.text(source)
+        st.text(source)
     st.markdown("**Official response**")
     st.text(d["official_response"] or "None recorded.")
     if d["notes"]:

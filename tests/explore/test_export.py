@@ -1,0 +1,90 @@
+"""Downloads: CSV that a spreadsheet cannot run, GeoJSON with every record."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+import pytest
+from explore_support import make_dataset
+
+from dashboard.explore import export
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")', id="equals"),
+        pytest.param("+1+1", "'+1+1", id="plus"),
+        pytest.param("-2+3", "'-2+3", id="minus"),
+        pytest.param("@SUM(A1)", "'@SUM(A1)", id="at"),
+        pytest.param("\t=1", "'\t=1", id="tab"),
+        pytest.param("\r=1", "'\r=1", id="carriage-return"),
+        pytest.param("Minneapolis", "Minneapolis", id="plain"),
+        pytest.param("a=b", "a=b", id="not-at-start"),
+        pytest.param("", "", id="empty"),
+    ],
+)
+def test_neutralise(value, expected):
+    assert export.neutralise(value) == expected
+
+
+@pytest.fixture(scope="module")
+def risky():
+    return make_dataset(
+        {"summary": "=cmd|' /C calc'!A0", "city": "+Minneapolis", "official_response": "@SUM(1)"},
+        {"summary": "-1", "city": "Saint Paul", "sources": "=IMPORTXML(x)"},
+        {"summary": "\tTab", "city": "\rReturn", "latitude": None, "longitude": None},
+        {"summary": "Plain text, with a comma", "city": "Chicago"},
+    ).records
+
+
+def read_csv(data: bytes) -> pd.DataFrame:
+    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+
+
+def test_csv_neutralises_formulas_in_text_and_categorical_columns(risky):
+    back = read_csv(export.to_csv(risky))
+    assert back["summary"].tolist() == ["'=cmd|' /C calc'!A0", "'-1", "'\tTab", "Plain text, with a comma"]
+    assert back["city"].tolist() == ["'+Minneapolis", "Saint Paul", "'\rReturn", "Chicago"]
+    assert back["official_response"][0] == "'@SUM(1)" and back["sources"][1] == "'=IMPORTXML(x)"
+    for column in back.columns.drop(["latitude", "longitude"]):  # numbers such as -93.27 stay numbers
+        assert not back[column].str.startswith(export.FORMULA_STARTS).any(), column
+    assert back["longitude"][0] == "-93.27"
+
+
+def test_csv_keeps_every_record_and_writes_iso_dates(risky):
+    back = read_csv(export.to_csv(risky))
+    assert back["encounter_id"].tolist() == ["T-1", "T-2", "T-3", "T-4"]
+    assert back["date"].tolist() == ["2025-06-14"] * 4 and back["last_updated"][0] == "2025-06-20"
+    assert list(back.columns) == list(risky.columns)
+
+
+def test_csv_of_no_records_has_the_header_only(risky):
+    back = read_csv(export.to_csv(risky.iloc[:0]))
+    assert back.empty and list(back.columns) == list(risky.columns)
+
+
+def test_geojson_has_every_record_with_lon_lat_points(risky):
+    doc = json.loads(export.to_geojson(risky))
+    assert doc["type"] == "FeatureCollection" and len(doc["features"]) == 4
+    first, unplaced = doc["features"][0], doc["features"][2]
+    assert first["geometry"] == {"type": "Point", "coordinates": [-93.27, 44.98]}
+    assert unplaced["geometry"] is None  # kept, without a geometry
+    props = first["properties"]
+    assert props["encounter_id"] == "T-1" and props["date"] == "2025-06-14" and props["people_affected"] == 1
+    assert "latitude" not in props and "longitude" not in props
+
+
+def test_geojson_neutralises_formulas_and_escapes_text():
+    recs = make_dataset(
+        {"summary": 'He said "stop" \\ then\nleft', "city": "=HYPERLINK()", "people_affected": None}
+    ).records
+    props = json.loads(export.to_geojson(recs))["features"][0]["properties"]
+    assert props["summary"] == 'He said "stop" \\ then\nleft'
+    assert props["city"] == "'=HYPERLINK()" and props["people_affected"] is None
+
+
+def test_geojson_of_no_records(risky):
+    assert json.loads(export.to_geojson(risky.iloc[:0])) == {"type": "FeatureCollection", "features": []}
