@@ -323,8 +323,11 @@ class RateLimiter:
 
 
 def wait_text(seconds: float) -> str:
-    minutes = math.ceil(seconds / 60)
-    return f"{math.ceil(seconds)} seconds" if seconds < 60 else f"{minutes} minute{'s' if minutes != 1 else ''}"
+    whole = math.ceil(seconds)
+    if whole < 60:
+        return f"{whole} second{'s' if whole != 1 else ''}"
+    minutes = math.ceil(whole / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 # ---------------------------------------------------------------- signing in

@@ -157,7 +157,9 @@ def _rows(frame: pd.DataFrame | None, ids: tuple, limit: int | None) -> pd.DataF
         return pd.DataFrame(columns=cols or PREVIEW_COLUMNS)
     wanted = pd.Index(ids[:limit] if limit else ids)
     out = frame.loc[frame["encounter_id"].isin(wanted), cols]
-    return out.assign(**{c: out[c].map(as_text) for c in cols if c != "encounter_id"}).reset_index(drop=True)
+    return out.assign(**{c: out[c].astype(object).map(as_text) for c in cols if c != "encounter_id"}).reset_index(
+        drop=True
+    )
 
 
 def added_rows(new: pd.DataFrame, changes: store.Changes, limit: int | None = None) -> pd.DataFrame:

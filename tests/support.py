@@ -125,6 +125,9 @@ def start_streamlit(data_root: Path, extra_env: dict | None = None, cwd: Path | 
             "true",
             "--browser.gatherUsageStats",
             "false",
+            # An edit to a source file during a run must not pop a "file changed, rerun?" prompt.
+            "--server.fileWatcherType",
+            "none",
         ],
         cwd=cwd or REPO,
         env=env,

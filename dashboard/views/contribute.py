@@ -221,16 +221,14 @@ def render() -> None:
         _audit(root, name)
 
 
-def _flash(kind: str, text: str) -> None:
-    st.session_state[_FLASH] = (kind, text)
+def _flash(text: str) -> None:
+    """A success message for the next run (publish and rollback rerun the page)."""
+    st.session_state[_FLASH] = text
 
 
 def _show_flash() -> None:
-    kind, text = st.session_state.pop(_FLASH, (None, None))
-    if kind == "success":
+    if text := st.session_state.pop(_FLASH, None):
         st.success(text, icon=":material/check_circle:")
-    elif kind == "error":
-        st.error(text)
 
 
 def _user_error(headline: str, detail: str) -> None:
@@ -388,7 +386,6 @@ def _report(prepared, name: str) -> None:
         hide_index=True,
         width="stretch",
         column_config={"row": st.column_config.NumberColumn("row", format="%d")},
-        key="contribute_problems",
     )
     if len(shown) > MAX_SHOWN:
         st.caption(f"The first {MAX_SHOWN:,} problems are shown; the download has all {len(shown):,}.")
@@ -398,6 +395,7 @@ def _report(prepared, name: str) -> None:
         lambda: uploads.safe_csv(shown),
         file_name=f"{name}-problems.csv",
         mime="text/csv",
+        on_click="ignore",
         icon=":material/download:",
         key="contribute_download_problems",
     )
@@ -406,6 +404,7 @@ def _report(prepared, name: str) -> None:
         lambda: uploads.safe_csv(prepared.quarantine()),
         file_name=f"{name}-invalid-rows.csv",
         mime="text/csv",
+        on_click="ignore",
         icon=":material/download:",
         key="contribute_download_invalid",
     )
@@ -445,7 +444,11 @@ def _preview(prepared, old, changes: store.Changes, name: str, version: int | No
         st.info("This file holds exactly the published records: publishing would change nothing.")
     with st.expander(f"Records changed ({s['changed']:,}), field by field", expanded=0 < s["changed"] <= 200):
         details = uploads.change_details(old, prepared.records, changes, limit=MAX_SHOWN // 10)
-        st.dataframe(details, hide_index=True, width="stretch", key="contribute_changed")
+        st.dataframe(
+            details,
+            hide_index=True,
+            width="stretch",
+        )
         if s["changed"] > MAX_SHOWN // 10:
             st.caption(f"The first {MAX_SHOWN // 10:,} changed records are shown.")
     with st.expander(f"Records removed ({s['removed']:,})", expanded=0 < s["removed"] <= 200):
@@ -453,14 +456,12 @@ def _preview(prepared, old, changes: store.Changes, name: str, version: int | No
             uploads.removed_rows(old, changes, MAX_SHOWN),
             hide_index=True,
             width="stretch",
-            key="contribute_removed",
         )
     with st.expander(f"Records added ({s['added']:,})", expanded=0 < s["added"] <= 50):
         st.dataframe(
             uploads.added_rows(prepared.records, changes, MAX_SHOWN),
             hide_index=True,
             width="stretch",
-            key="contribute_added",
         )
 
 
@@ -488,7 +489,7 @@ def _publish(root: Path, name: str, is_new: bool, who: Identity, prepared, chang
     if risks:
         confirmed = st.checkbox(
             "I have read the report and the preview: " + "; ".join(risks) + ".",
-            key=f"contribute_confirm_{name}_{version}_{prepared.file_hash[:12]}",
+            key=f"contribute_confirm_{name}_{prepared.file_hash[:12]}",
         )
     clicked = st.button(
         f"Publish version {target} of {name}",
@@ -517,7 +518,6 @@ def _publish(root: Path, name: str, is_new: bool, who: Identity, prepared, chang
         return
     ch = manifest["changes"]
     _flash(
-        "success",
         f"Published version {manifest['version']} of {name}: {manifest['rows_published']:,} records "
         f"({ch['added']:,} added, {ch['changed']:,} changed, {ch['removed']:,} removed); "
         f"{manifest['rows_quarantined']:,} rows quarantined. Every page shows it now.",
@@ -535,7 +535,11 @@ def _history(root: Path, name: str, who: Identity) -> None:
     if not versions:
         st.info(f"{name} has no published version yet.")
         return
-    st.dataframe(uploads.history_frame(versions), hide_index=True, width="stretch", key="contribute_history")
+    st.dataframe(
+        uploads.history_frame(versions),
+        hide_index=True,
+        width="stretch",
+    )
     older = sorted((h["version"] for h in versions if not h["current"]), reverse=True)
     if not older:
         return
@@ -548,7 +552,6 @@ def _history(root: Path, name: str, who: Identity) -> None:
             st.error(f"Not rolled back: {exc}")
             return
         _flash(
-            "success",
             f"Version {target} of {name} restored as version {manifest['version']} "
             f"({manifest['rows_published']:,} records).",
         )
@@ -562,12 +565,17 @@ def _audit(root: Path, name: str) -> None:
         return
     st.caption("Every publish and rollback of this dataset, including refused ones, newest first.")
     frame = uploads.audit_frame(entries)
-    st.dataframe(frame, hide_index=True, width="stretch", key="contribute_audit")
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+    )
     st.download_button(
         "Download the audit log (CSV)",
         lambda: uploads.safe_csv(frame),
         file_name=f"{name}-audit.csv",
         mime="text/csv",
+        on_click="ignore",
         icon=":material/download:",
         key="contribute_download_audit",
     )

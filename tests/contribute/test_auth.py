@@ -234,3 +234,14 @@ def test_one_session_trying_many_usernames_is_locked(config):
         auth.sign_in(config, limiter, f"user{i}", "guess", "attacker")
     assert not auth.sign_in(config, limiter, "alice", "correct horse battery", "attacker").ok
     assert auth.sign_in(config, limiter, "alice", "correct horse battery", "someone else").ok
+
+
+def test_the_committed_example_secrets_parse_and_let_nobody_in():
+    import tomllib
+
+    from support import REPO
+
+    example = REPO / ".streamlit" / "secrets.example.toml"
+    config = auth.load_config(tomllib.loads(example.read_text(encoding="utf-8")))
+    assert not config.configured and config.problems  # the placeholder hash is refused, loudly
+    assert not (REPO / ".streamlit" / "secrets.toml").exists() or "secrets.toml" in (REPO / ".gitignore").read_text()
