@@ -12,6 +12,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e ".[test]"
 	touch $@
 
+# Browser-test tools from npm (axe-core for the accessibility checks); the app itself needs no Node.
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
 install: $(VENV)/.installed
 
 # Publish the shipped datasets (demonstration + ICE FY2019) into data/datasets if they are missing
@@ -22,7 +27,7 @@ data: install
 run: data
 	$(VENV)/bin/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
 
-test: install
+test: install node_modules/.installed
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 lint: install

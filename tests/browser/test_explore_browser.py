@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
 import pytest
 from explore.expected import expected_records
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from support import SHOTS, screenshot, wait_for_app
 
 from dashboard import store
@@ -65,6 +67,12 @@ def distinct_colours(path, box=None) -> int:
 def test_map_draws_points_and_boundaries(server, page):
     open_explore(page, server + "/?state=MN")
     chart = map_chart(page)
+    # plotly draws the markers after the chart frame appears: wait for them (a loaded CI machine is slow)
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(
+            "() => document.querySelector('.js-plotly-plot').querySelectorAll('.scatterlayer .points path').length >= 500",
+            timeout=30000,
+        )
     points = chart.locator(".scatterlayer .points path").count()
     lines = chart.locator(".scatterlayer .js-line").count()
     assert points >= 500, points  # Minnesota's placed demo records, one SVG path each
