@@ -24,82 +24,84 @@ def _agency_bits(agencies: pd.Series) -> np.ndarray:
     return masks[codes] if len(codes) else np.zeros(0, dtype=np.int64)
 
 
-def _pairs(keys: pd.DataFrame, on: list[str], day: np.ndarray) -> pd.DataFrame:
-    """Index pairs (i < j) sharing `on` keys with dates at most one day apart."""
-    left = keys.assign(_i=np.arange(len(keys)), _day=day)
-    out = []
-    for shift in (0, 1):
-        right = left.assign(_day=left["_day"] + shift).rename(columns={"_i": "_j"})
-        m = left.merge(right, on=on + ["_day"])
-        out.append(m.loc[m["_i"] < m["_j"], ["_i", "_j"]] if shift == 0 else m[["_i", "_j"]])
-    return pd.concat(out, ignore_index=True)
+def _agency_members(agencies: pd.Series) -> dict[str, np.ndarray]:
+    """For each agency named anywhere, which records name it."""
+    codes, uniques = pd.factorize(agencies.astype(object).fillna(""))
+    names = sorted({a.strip() for u in uniques for a in u.split(";") if a.strip()})
+    out = {}
+    for name in names:
+        has = np.array([name in {a.strip() for a in u.split(";")} for u in uniques], dtype=bool)
+        out[name] = has[codes] if len(codes) else np.zeros(0, dtype=bool)
+    return out
+
+
+def _earliest_in_same_city(df: pd.DataFrame, city_ok: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """For each record, the lowest row index i < j of a record in the same state and city, dated
+    within a day, sharing an agency; len(df) where there is none.
+
+    Computed from group minima per (agency, place, day), never from pairs: a big city with a
+    hundred records a day would otherwise make millions of pairs.
+    """
+    n = len(df)
+    best = np.full(n, n, dtype=np.int64)
+    if not city_ok.any():
+        return best
+    place = (
+        df["state"].astype(object).fillna("").astype(str)
+        + "|"
+        + df["city"].astype(object).fillna("").astype(str).str.lower()
+    )
+    place_code = pd.factorize(place)[0]
+    for has in _agency_members(df["agencies"]).values():
+        rows = np.flatnonzero(has & city_ok)
+        if len(rows) < 2:
+            continue
+        key, d = place_code[rows], day[rows]
+        group_min = pd.DataFrame({"k": key, "d": d, "i": rows}).groupby(["k", "d"])["i"].min()
+        for shift in (-1, 0, 1):
+            looked = group_min.reindex(pd.MultiIndex.from_arrays([key, d + shift])).to_numpy()
+            earlier = np.where(np.isnan(looked), n, looked).astype(np.int64)
+            ok = earlier < rows  # the group's first record, if it comes before this one
+            best[rows[ok]] = np.minimum(best[rows[ok]], earlier[ok])
+    return best
 
 
 def flag_duplicates(df: pd.DataFrame) -> pd.Series:
-    """The id of an earlier-listed likely duplicate for each record, or None."""
+    """The id of the earliest-listed likely duplicate for each record, or None."""
     n = len(df)
     result = np.full(n, None, dtype=object)
     if n < 2:
         return pd.Series(result, index=df.index)
     day = pd.to_datetime(df["date"]).to_numpy().astype("datetime64[D]").astype(np.int64)
-    bits = _agency_bits(df["agencies"])
     precision = df["location_precision"].astype(object).fillna("").to_numpy()
-    candidates = []
-
-    city_ok = np.isin(precision, ["exact", "block", "city"]) & (df["city"].fillna("").to_numpy() != "")
-    if city_ok.any():
-        sub = pd.DataFrame({"state": df["state"].astype(object).fillna(""), "city": df["city"].str.lower()})[city_ok]
-        p = _pairs(sub.reset_index(drop=True), ["state", "city"], day[city_ok])
-        idx = np.flatnonzero(city_ok)
-        candidates.append(np.column_stack([idx[p["_i"]], idx[p["_j"]]]))
+    city_ok = np.isin(precision, ["exact", "block", "city"]) & (df["city"].astype(object).fillna("").to_numpy() != "")
+    best = _earliest_in_same_city(df, city_ok, day)
 
     lat, lon = df["latitude"].to_numpy(dtype=float), df["longitude"].to_numpy(dtype=float)
     point_ok = np.isin(precision, ["exact", "block"]) & ~np.isnan(lat) & ~np.isnan(lon)
-    if point_ok.any():
+    if point_ok.sum() > 1:
         idx = np.flatnonzero(point_ok)
         cy, cx = np.floor(lat[idx] / _CELL_DEG).astype(np.int64), np.floor(lon[idx] / _CELL_DEG).astype(np.int64)
         base = pd.DataFrame({"cy": cy, "cx": cx})
+        candidates = []
         for dy in (-1, 0, 1):
             for dx in (-1, 0, 1):
-                # Pair each point with points in the neighbouring cell (dy, dx).
+                # Pair each point with the points of the neighbouring cell (dy, dx), a day either side.
                 left = base.assign(_i=np.arange(len(idx)), _day=day[idx])
                 right = base.assign(cy=cy - dy, cx=cx - dx, _j=np.arange(len(idx)), _day=day[idx])
                 for shift in (-1, 0, 1):
                     m = left.merge(right.assign(_day=right["_day"] + shift), on=["cy", "cx", "_day"])
                     m = m[m["_i"] < m["_j"]]
                     candidates.append(np.column_stack([idx[m["_i"]], idx[m["_j"]]]))
-        # keep only pairs really within 1 km (checked below for point pairs only)
+        pairs = np.unique(np.concatenate(candidates).astype(np.int64), axis=0)
+        i, j = pairs[:, 0], pairs[:, 1]
+        bits = _agency_bits(df["agencies"])
+        keep = ((bits[i] & bits[j]) != 0) & (_haversine_km(lat[i], lon[i], lat[j], lon[j]) <= 1.0)
+        np.minimum.at(best, j[keep], i[keep])
 
-    if not candidates:
-        return pd.Series(result, index=df.index)
-    pairs = np.sort(np.concatenate(candidates).astype(np.int64), axis=1)  # (earlier row, later row)
-    pairs = np.unique(pairs[pairs[:, 0] != pairs[:, 1]], axis=0)
-    i, j = pairs[:, 0], pairs[:, 1]
-    keep = (bits[i] & bits[j]) != 0
-    both_points = point_ok[i] & point_ok[j]
-    same_city = city_ok[i] & city_ok[j]
-    if both_points.any():
-        dist = _haversine_km(lat[i], lon[i], lat[j], lon[j])
-        near = both_points & (dist <= 1.0)
-        keep &= near | (same_city & _same_city(df, i, j))
-    else:
-        keep &= _same_city(df, i, j)
-    i, j = i[keep], j[keep]
-    ids = df["encounter_id"].to_numpy(dtype=object)
-    # Each later record points at the earliest record it matches.
-    order = np.lexsort((i, j))
-    i, j = i[order], j[order]
-    first = np.unique(j, return_index=True)
-    result[first[0]] = ids[i[first[1]]]
+    found = best < n
+    result[found] = df["encounter_id"].to_numpy(dtype=object)[best[found]]
     return pd.Series(result, index=df.index)
-
-
-def _same_city(df: pd.DataFrame, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    city = df["city"].fillna("").str.lower().to_numpy(dtype=object)
-    state = df["state"].astype(object).fillna("").to_numpy(dtype=object)
-    precision = df["location_precision"].astype(object).fillna("").to_numpy()
-    ok = np.isin(precision, ["exact", "block", "city"])
-    return (city[i] == city[j]) & (state[i] == state[j]) & (city[i] != "") & ok[i] & ok[j]
 
 
 def _haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
