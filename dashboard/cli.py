@@ -240,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--filter", action="append", default=[], metavar="PARAM=VALUE", help="e.g. group=Black (repeatable)")
     p.add_argument("--base-url", default=os.environ.get("ENCOUNTERS_PUBLIC_URL", ""), help="the dashboard's address")
     p.add_argument("--out", required=True, metavar="FILE", help="FILE.pdf, .txt, .html or .json")
+    p.add_argument("--lang", choices=["en", "es"], default="en", help="language of the briefing (default: en)")
     return parser
 
 

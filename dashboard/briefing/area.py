@@ -13,13 +13,28 @@ import shapely
 from dashboard import geo
 from dashboard.briefing import BriefingError
 from dashboard.explore.data import Dataset
+from dashboard.explore.summaries import tr
+from dashboard.i18n import t
 
-AREA_TYPES = {
-    "state": "State",
-    "county": "County",
-    "city": "City",
-    "district": "Council district",
-    "upload": "Uploaded boundary",
+AREA_TYPES = {  # English labels: t(AREA_TYPES[kind], lang) gives the reader's
+    "state": tr("State"),
+    "county": tr("County"),
+    "city": tr("City"),
+    "district": tr("Council district"),
+    "upload": tr("Uploaded boundary"),
+}
+# "no state was given" and "there is no state "ZZ" here": whole sentences, one per kind of area
+NOT_GIVEN = {
+    "state": tr("no state was given"),
+    "county": tr("no county was given"),
+    "city": tr("no city was given"),
+    "district": tr("no council district was given"),
+}
+NOT_FOUND = {
+    "state": tr('there is no state "{area}" here (for example: {example})'),
+    "county": tr('there is no county "{area}" here (for example: {example})'),
+    "city": tr('there is no city "{area}" here (for example: {example})'),
+    "district": tr('there is no council district "{area}" here (for example: {example})'),
 }
 POINT_PRECISIONS = ("exact", "block")  # the only locations precise enough for a district or drawn polygon
 
@@ -32,8 +47,9 @@ class Area:
     source: str = ""  # the district layer or uploaded file the area comes from
     wkb: bytes | None = None  # the polygon of an uploaded area (records chosen by point-in-polygon)
 
-    def describe(self) -> str:
-        kind = AREA_TYPES.get(self.kind, self.kind).lower()
+    def describe(self, lang: str = "en") -> str:
+        """ "Chicago Ward 42 (council district, Chicago wards)"."""
+        kind = t(AREA_TYPES.get(self.kind, self.kind), lang).lower()
         return f"{self.label} ({kind}{', ' + self.source if self.source else ''})"
 
 
@@ -122,14 +138,14 @@ def _natural(text: str):
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", text)]
 
 
-def resolve_area(dataset: Dataset, kind: str, ident: str) -> Area:
+def resolve_area(dataset: Dataset, kind: str, ident: str, lang: str = "en") -> Area:
     """The Area named by `ident` (case does not matter), or a BriefingError saying what would work."""
     ident = str(ident or "").strip()
     if kind == "upload":
-        raise BriefingError("an uploaded area comes from its boundary file; upload the file again")
+        raise BriefingError(t("an uploaded area comes from its boundary file; upload the file again", lang))
     choices = area_choices(dataset, kind)
     if not ident:
-        raise BriefingError(f"no {AREA_TYPES[kind].lower()} was given")
+        raise BriefingError(t(NOT_GIVEN[kind], lang))
     by_key = {k.lower(): k for k in choices} | {v.lower(): k for k, v in choices.items()}
     if kind == "county":  # "Hennepin, MN" as well as "Hennepin County, MN"
         by_key |= {v.lower().replace(" county,", ","): k for k, v in choices.items()}
@@ -138,12 +154,19 @@ def resolve_area(dataset: Dataset, kind: str, ident: str) -> Area:
         if len(matches) == 1:
             ident = matches[0]
         elif len(matches) > 1:
-            raise BriefingError(f'several cities are called "{ident}": name the state too ({"; ".join(matches)})')
+            raise BriefingError(
+                t(
+                    'several cities are called "{city}": name the state too ({matches})',
+                    lang,
+                    city=ident,
+                    matches="; ".join(matches),
+                )
+            )
     key = by_key.get(ident.lower()) or by_key.get(" ".join(ident.lower().split()))
     if key is None:
         examples = {"state": "MN", "county": "27053 or Hennepin County, MN", "city": "Minneapolis, MN"}
         example = examples.get(kind) or next(iter(choices), "")
-        raise BriefingError(f'there is no {AREA_TYPES[kind].lower()} "{ident}" here (for example: {example})')
+        raise BriefingError(t(NOT_FOUND[kind], lang, area=ident, example=example))
     if kind == "district":
         layer = shipped_districts().get(key, ("", None))[0]
         return Area("district", key, key, source=layer)
@@ -167,7 +190,22 @@ def points_in(dataset: Dataset, geometry) -> tuple[np.ndarray, np.ndarray]:
     return inside & precise, inside & ~precise
 
 
-def select(dataset: Dataset, area: Area) -> Selection:
+CITY_NOTE = tr("A city's records are those naming the city, whatever their location precision.")
+POINT_NOTES = {
+    "district": tr(
+        "Only records located to the exact address or block are placed in a council district: records located "
+        "only to a city or coarser cannot be, and are not counted (districts are assigned when a dataset is "
+        "published)."
+    ),
+    "upload": tr(
+        "Only records located to the exact address or block are placed in a drawn area: records located only "
+        "to a city or coarser cannot be, and are not counted (each record's coordinates are tested against the "
+        "uploaded polygon)."
+    ),
+}
+
+
+def select(dataset: Dataset, area: Area, lang: str = "en") -> Selection:
     rec = dataset.records
     if area.kind == "state":
         return Selection(category_equal(rec["state"], {area.id}), None, "")
@@ -176,21 +214,15 @@ def select(dataset: Dataset, area: Area) -> Selection:
     if area.kind == "city":
         city, state = (p.strip() for p in area.id.rsplit(",", 1))
         m = category_equal(rec["city"], {city}) & category_equal(rec["state"], {state})
-        return Selection(m, None, "A city's records are those naming the city, whatever their location precision.")
-    note = (
-        "Only records located to the exact address or block are placed in a {what}: records located only "
-        "to a city or coarser cannot be, and are not counted{extra}."
-    )
+        return Selection(m, None, t(CITY_NOTE, lang))
     if area.kind == "district":
         m = category_equal(rec["district"], {area.id})
         polygon = shipped_districts().get(area.id, ("", None))[1]
         coarse = points_in(dataset, shapely.from_wkb(polygon))[1] if polygon else None
-        extra = " (districts are assigned when a dataset is published)"
-        return Selection(m, coarse, note.format(what="council district", extra=extra))
+        return Selection(m, coarse, t(POINT_NOTES["district"], lang))
     if area.kind == "upload" and area.wkb:
         m, coarse = points_in(dataset, shapely.from_wkb(area.wkb))
-        extra = " (each record's coordinates are tested against the uploaded polygon)"
-        return Selection(m, coarse, note.format(what="drawn area", extra=extra))
+        return Selection(m, coarse, t(POINT_NOTES["upload"], lang))
     raise BriefingError(f"cannot select records for area type {area.kind!r}")
 
 

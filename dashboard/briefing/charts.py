@@ -10,8 +10,13 @@ from datetime import date
 from html import escape
 
 import shapely
+from babel.dates import format_date
 
 from dashboard.briefing.compute import Breakdown, Briefing
+from dashboard.briefing.text import figure_label
+from dashboard.explore.figures import short_month
+from dashboard.explore.summaries import tr
+from dashboard.i18n import LOCALES, num, t
 from dashboard.schema import load_schema
 
 NOW, BEFORE = "#1f4e79", "#a9bfd6"
@@ -47,16 +52,28 @@ def _svg(width: int, height: int, body: list[str], title: str) -> str:
 
 def _heading(b: Briefing, title: str, width: int) -> tuple[list[str], int]:
     """Title lines for a chart saved on its own (PNG): what, where, when, and the demonstration label."""
-    out, y = [], 20
+    out, y, lang = [], 20, b.lang
     if b.demonstration:
-        out.append(
-            _text(12, y, "DEMONSTRATION DATA: fictional records, not real events", 12, fill=DEMO_RED, weight="bold")
-        )
+        demo = t("DEMONSTRATION DATA: fictional records, not real events", lang)
+        out.append(_text(12, y, demo, 12, fill=DEMO_RED, weight="bold"))
         y += 18
     out.append(_text(12, y, _fit(title, width - 24, 14), 14, weight="bold"))
     lines = (
-        f"{b.area.describe()} · {b.period.label()}, compared with {b.compare.label()}",
-        f"Data: {b.dataset_title}, version {b.version}, as of {b.as_of} · license: {b.license}",
+        t(
+            "{area} · {period}, compared with {compare}",
+            lang,
+            area=b.area.describe(lang),
+            period=b.period.label(lang),
+            compare=b.compare.label(lang),
+        ),
+        t(
+            "Data: {title}, version {version}, as of {as_of} · license: {license}",
+            lang,
+            title=t(b.dataset_title, lang),
+            version=b.version,
+            as_of=b.as_of_label(),
+            license=b.license,
+        ),
     )
     for line in lines:
         y += 14
@@ -65,13 +82,29 @@ def _heading(b: Briefing, title: str, width: int) -> tuple[list[str], int]:
 
 
 def _legend(x: float, y: float, b: Briefing, short: bool = False) -> list[str]:
-    labels = ("this period", "period before") if short else (b.period.label(), f"before: {b.compare.label()}")
+    lang = b.lang
+    if short:
+        labels = (t("this period", lang), t("period before", lang))
+    else:
+        labels = (b.period.label(lang), t("before: {period}", lang, period=b.compare.label(lang)))
     out = []
+    first = max(110 if short else 210, 24 + len(labels[0]) * 10 * CHAR)  # room for the first label
     for i, (color, label) in enumerate(zip((NOW, BEFORE), labels, strict=True)):
-        xi = x + i * (110 if short else 210)
+        xi = x + i * first
         out.append(f'<rect x="{xi}" y="{y - 9}" width="10" height="10" fill="{color}"/>')
         out.append(_text(xi + 14, y, label, 10, fill=MUTED))
     return out
+
+
+def _label_lines(text: str, width: float) -> tuple[list[str], int]:
+    """A row label as it fits, and its font size: one line at 10 px, else one or two lines at 9 px
+    (the second cut short if need be)."""
+    if len(text) <= max(int(width / (10 * CHAR)), 4):
+        return [text], 10
+    lines = _wrap(text, width, 9)
+    if len(lines) > 2:
+        lines = [lines[0], _fit(" ".join(lines[1:]), width, 9)]
+    return lines, 9
 
 
 def _nice_max(value: int) -> int:
@@ -81,14 +114,26 @@ def _nice_max(value: int) -> int:
     return 4 * math.ceil(quarter / magnitude) * magnitude
 
 
+CHART_TITLES = {
+    "week": tr("Encounters per week, {area}"),
+    "month": tr("Encounters per month, {area}"),
+    "map": tr("Where, {area} ({period})"),
+    "targeted_groups": tr("Encounters by targeted group, {area}"),
+    "agencies": tr("Encounters by agency, {area}"),
+    "encounter_type": tr("Encounters by encounter type, {area}"),
+    "verification": tr("Encounters by verification level, {area}"),
+}
+
+
 def chart_title(kind: str, b: Briefing) -> str:
+    lang, area = b.lang, b.area.label
     if kind == "timeline":
-        return f"Encounters per {b.timeline_unit}, {b.area.label}"
+        return t(CHART_TITLES.get(b.timeline_unit, CHART_TITLES["month"]), lang, area=area)
     if kind == "map":
-        return f"Where, {b.area.label} ({b.period.label()})"
-    return next(
-        f"Encounters {x.title[0].lower()}{x.title[1:]}, {b.area.label}" for x in b.breakdowns if x.column == kind
-    )
+        return t(CHART_TITLES["map"], lang, area=area, period=b.period.label(lang))
+    if kind in CHART_TITLES:
+        return t(CHART_TITLES[kind], lang, area=area)
+    return next(f"Encounters {x.title[0].lower()}{x.title[1:]}, {area}" for x in b.breakdowns if x.column == kind)
 
 
 def timeline_svg(b: Briefing, width: int = 700, height: int = 250, heading: bool = False) -> str:
@@ -103,7 +148,8 @@ def timeline_svg(b: Briefing, width: int = 700, height: int = 250, heading: bool
         body.append(f'<line x1="{x0}" x2="{x1}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
         body.append(_text(x0 - 6, y + 4, f"{v:,.0f}" if v == int(v) else f"{v:,.1f}", 10, "end", MUTED))
     if not bins:
-        body.append(_text((x0 + x1) / 2, (y0 + y1) / 2, "No dated records in these periods", 12, "middle", MUTED))
+        empty = t("No dated records in these periods", b.lang)
+        body.append(_text((x0 + x1) / 2, (y0 + y1) / 2, empty, 12, "middle", MUTED))
         return _svg(width, height, body, chart_title("timeline", b))
     slot = (x1 - x0) / len(bins)
     bar = max(min(slot * 0.75, 40), 1)
@@ -123,7 +169,12 @@ def timeline_svg(b: Briefing, width: int = 700, height: int = 250, heading: bool
             body.append(_text(cx, y - 3, f"{now + before:,}", 9, "middle", INK))
         if i % every == 0:
             d = date.fromisoformat(start)
-            label = d.strftime("%b %Y") if b.timeline_unit == "month" else d.strftime("%d %b")
+            if b.lang == "en":
+                label = d.strftime("%b %Y") if b.timeline_unit == "month" else d.strftime("%d %b")
+            elif b.timeline_unit == "month":
+                label = short_month(d, b.lang)
+            else:
+                label = format_date(d, "d MMM", locale=LOCALES[b.lang])
             body.append(_text(cx, y1 + 14, label, 9, "middle", MUTED))
     body.append(f'<line x1="{x0}" x2="{x1}" y1="{y1}" y2="{y1}" stroke="{MUTED}"/>')
     return _svg(width, height, body, chart_title("timeline", b))
@@ -138,17 +189,22 @@ def breakdown_svg(b: Briefing, part: Breakdown, width: int = 420, rows: int = 12
     x0, x1 = 12 + label_w, width - 44
     peak = max((max(f.now, f.before) for f in shown), default=0) or 1
     if not shown:
-        body.append(_text(width / 2, y0 + 16, "No records in these periods", 12, "middle", MUTED))
+        body.append(_text(width / 2, y0 + 16, t("No records in these periods", b.lang), 12, "middle", MUTED))
     for i, f in enumerate(shown):
         y = y0 + i * row_h
-        body.append(_text(12, y + 15, _fit(f.label, label_w - 6, 10), 10))
+        lines, size = _label_lines(figure_label(f, b.lang), label_w - 6)
+        if len(lines) == 1:
+            body.append(_text(12, y + 15, lines[0], size))
+        else:  # a long label on two smaller lines rather than cut short
+            body += [_text(12, y + 10, lines[0], size), _text(12, y + 20, lines[1], size)]
         for j, (count, color) in enumerate(((f.now, NOW), (f.before, BEFORE))):
             w = (x1 - x0) * count / peak
             yy = y + 3 + j * 10
             body.append(f'<rect x="{x0}" y="{yy}" width="{max(w, 0.5):.1f}" height="9" fill="{color}"/>')
             body.append(_text(x0 + w + 4, yy + 8, f"{count:,}", 9, fill=INK if j == 0 else MUTED))
     if len(part.rows) > rows:
-        body.append(_text(12, height - 4, f"and {len(part.rows) - rows} more (see the table)", 9, fill=MUTED))
+        more = t("and {n} more (see the table)", b.lang, n=num(len(part.rows) - rows, b.lang))
+        body.append(_text(12, height - 4, more, 9, fill=MUTED))
     return _svg(width, height, body, chart_title(part.column, b))
 
 
@@ -205,7 +261,7 @@ def _cluster(points: list[tuple[float, float, int]], distance: float) -> list[tu
 def map_svg(b: Briefing, area_shape, context=(), width: int = 420, height: int = 340, heading: bool = False) -> str:
     body, top = _heading(b, chart_title("map", b), width) if heading else ([], 0)
     weapon = load_schema().taxonomies["force_types"].rank("weapon displayed")
-    colors = {"weapon or worse": "#c0392b", "lesser force": "#e67e22", "none or not recorded": "#8c8c8c"}
+    colors = {tr("weapon or worse"): "#c0392b", tr("lesser force"): "#e67e22", tr("none or not recorded"): "#8c8c8c"}
     shapes = [_unwrap(area_shape)] if area_shape is not None else []
     points = [(x - 360 if x > 0 else x, y, p, r, n) for x, y, p, r, n in b.points]
     if shapes:
@@ -214,7 +270,8 @@ def map_svg(b: Briefing, area_shape, context=(), width: int = 420, height: int =
         xs, ys = [p[0] for p in points], [p[1] for p in points]
         minx, miny, maxx, maxy = min(xs), min(ys), max(xs), max(ys)
     else:
-        body.append(_text(width / 2, (top + height) / 2, "No outline or located records to draw", 12, "middle", MUTED))
+        empty = t("No outline or located records to draw", b.lang)
+        body.append(_text(width / 2, (top + height) / 2, empty, 12, "middle", MUTED))
         return _svg(width, height, body, chart_title("map", b))
     pad = max(maxx - minx, maxy - miny, 0.01) * 0.06
     minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
@@ -260,14 +317,23 @@ def map_svg(b: Briefing, area_shape, context=(), width: int = 420, height: int =
         )
     body += dots + labels
     body.append("</g>")
-    n_city = sum(cities.values())
-    foot = f"Dashed rings: {n_city:,} records located only to a city (count beside each ring)." if n_city else ""
+    n_city, lang = sum(cities.values()), b.lang
+    foot = (
+        t(
+            "Dashed rings: {n} records located only to a city (count beside each ring).",
+            lang,
+            n=num(n_city, lang),
+        )
+        if n_city
+        else ""
+    )
     if b.not_mapped:
-        foot += f" {b.not_mapped:,} records are located too coarsely to draw."
-    foot_lines = _wrap(foot.strip() or "Each dot is one record at its exact or block location.", width - 24, 9)
+        foot += " " + t("{n} records are located too coarsely to draw.", lang, n=num(b.not_mapped, lang))
+    foot_lines = _wrap(foot.strip() or t("Each dot is one record at its exact or block location.", lang), width - 24, 9)
     rows: list[list[tuple[float, str, str]]] = [[]]
     x = 12.0
-    for label, color in colors.items():  # legend items, wrapped onto a new row when the map is narrow
+    for key, color in colors.items():  # legend items, wrapped onto a new row when the map is narrow
+        label = t(key, lang)
         room = 30 + len(label) * 9 * CHAR
         if rows[-1] and x + room > width - 12:
             rows.append([])

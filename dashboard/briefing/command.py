@@ -12,6 +12,7 @@ from dashboard.briefing.period import make_periods
 from dashboard.briefing.upload import read_boundary_upload
 from dashboard.explore import filters as flt
 from dashboard.explore.data import load_dataset
+from dashboard.i18n import num, t
 
 FORMATS = (".pdf", ".txt", ".html", ".json")
 CLI_MAX_MB = 200  # a file on the contributor's own disk may be larger than an upload
@@ -44,19 +45,20 @@ def briefing_from_args(args) -> Briefing:
         raise BriefingError(f"--out must end in one of {', '.join(FORMATS)} (got {out.name})")
     period, compare = make_periods(args.date_from, args.date_to, args.compare_from, args.compare_to)
     dataset = load_dataset(datasets_dir(getattr(args, "data_dir", None)), args.dataset)
+    lang = getattr(args, "lang", None) or "en"
     if args.boundaries:
         if args.area_type != "district":
             raise BriefingError("--boundaries gives district boundaries: use it with --area-type district")
         path = Path(args.boundaries)
         if not path.is_file():
             raise BriefingError(f"the boundary file {path} does not exist")
-        uploaded = read_boundary_upload(path.name, path.read_bytes(), args.id_property, max_mb=CLI_MAX_MB)
-        area = uploaded.area(args.area)
+        uploaded = read_boundary_upload(path.name, path.read_bytes(), args.id_property, max_mb=CLI_MAX_MB, lang=lang)
+        area = uploaded.area(args.area, lang)
         extra_notes = uploaded.notes
     else:
-        area = areas.resolve_area(dataset, args.area_type, args.area)
+        area = areas.resolve_area(dataset, args.area_type, args.area, lang)
         extra_notes = ()
-    b = compute_briefing(dataset, area, period, compare, parse_filters(args.filter, dataset))
+    b = compute_briefing(dataset, area, period, compare, parse_filters(args.filter, dataset), lang=lang)
     if extra_notes:
         from dataclasses import replace
 
@@ -94,8 +96,16 @@ def run(args) -> list[str]:
     write_briefing(b, out, args.base_url or "")
     enc = b.figure("Encounters")
     lines = [
-        f"{b.area.describe()}: {enc.now:,} encounters {b.period.label()}, {enc.before:,} {b.compare.label()} "
-        f"(change: {enc.change_text()})",
+        t(
+            "{area}: {now} encounters {period}, {before} {compare} (change: {change})",
+            b.lang,
+            area=b.area.describe(b.lang),
+            now=num(enc.now, b.lang),
+            period=b.period.label(b.lang),
+            before=num(enc.before, b.lang),
+            compare=b.compare.label(b.lang),
+            change=enc.change_text(b.lang),
+        ),
         f"wrote {out} ({out.stat().st_size:,} bytes) in {time.perf_counter() - started:.1f} s",
     ]
     if b.demonstration:

@@ -13,14 +13,17 @@ from dashboard.briefing.records import NOT_RECORDED, Record, map_points, most_se
 from dashboard.explore import aggregate
 from dashboard.explore import filters as flt
 from dashboard.explore.data import Dataset
+from dashboard.explore.summaries import describe_filters, tr
+from dashboard.i18n import day, num, t
 
 MIN_BASE = 10  # below this, a change is given in counts only, never as a percentage
 SERIOUS_LIMIT = 10
-BREAKDOWNS = (
-    ("targeted_groups", "By targeted group"),
-    ("agencies", "By agency"),
-    ("encounter_type", "By encounter type"),
-    ("verification", "By verification level"),
+KEY_LABELS = (tr("Encounters"), tr("People affected"), tr("Weapon displayed or worse"))  # Figure labels of `key`
+BREAKDOWNS = (  # titles in English: t(title, lang) gives the reader's
+    ("targeted_groups", tr("By targeted group")),
+    ("agencies", tr("By agency")),
+    ("encounter_type", tr("By encounter type")),
+    ("verification", tr("By verification level")),
 )
 
 
@@ -39,10 +42,10 @@ class Figure:
         """Percentage change, only where the base (the earlier count) is at least MIN_BASE."""
         return (self.now - self.before) / self.before if self.before >= MIN_BASE else None
 
-    def change_text(self) -> str:
+    def change_text(self, lang: str = "en") -> str:
         if self.pct is None:
-            return f"{self.change:+,}" if self.change else "no change"
-        return f"{self.change:+,} ({self.pct:+.0%})" if self.change else "no change (0%)"
+            return f"{self.change:+,}" if self.change else t("no change", lang)
+        return f"{self.change:+,} ({self.pct:+.0%})" if self.change else t("no change (0%)", lang)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class Briefing:
     not_mapped: int  # period records with no point precise enough to draw
     notes: tuple[str, ...]
     query: dict = field(hash=False, compare=False)  # URL parameters that reopen this briefing
+    lang: str = "en"  # the language of its text (notes, filters in words) and of every file made from it
 
     def figure(self, label: str) -> Figure:
         for f in self.key:
@@ -91,11 +95,34 @@ class Briefing:
         """Footnote 1 is the dataset; then every source of the listed records, in order of first mention."""
         return [self.dataset_note(), *self.sources()]
 
+    def as_of_label(self) -> str:
+        """The data's "as of" date in the briefing's language (English keeps the ISO date)."""
+        try:
+            return self.as_of if self.lang == "en" else day(date.fromisoformat(str(self.as_of)), self.lang)
+        except ValueError:
+            return str(self.as_of)
+
     def dataset_note(self) -> str:
         sources = "; ".join(self.dataset_sources)
-        return (
-            f"Dataset: {self.dataset_title} ({self.dataset}, version {self.version}), data as of {self.as_of}, "
-            f"license: {self.license}" + (f". Source: {sources}" if sources else "") + "."
+        values = {
+            "title": t(self.dataset_title, self.lang),
+            "name": self.dataset,
+            "version": self.version,
+            "as_of": self.as_of_label(),
+            "license": self.license,
+        }
+        if sources:
+            return t(
+                "Dataset: {title} ({name}, version {version}), data as of {as_of}, license: {license}. "
+                "Source: {sources}.",
+                self.lang,
+                **values,
+                sources=sources,
+            )
+        return t(
+            "Dataset: {title} ({name}, version {version}), data as of {as_of}, license: {license}.",
+            self.lang,
+            **values,
         )
 
     def footnote_numbers(self, record: Record) -> list[int]:
@@ -154,64 +181,82 @@ def _timeline(dataset: Dataset, now: np.ndarray, before: np.ndarray, span: tuple
     return tuple((str(d), c[0], c[1]) for d, c in sorted(out.items())), left_out
 
 
-def _n(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+COARSE = (
+    tr("{n} record in the period lies inside the area but is located only to a city or coarser, so not counted."),
+    tr("{n} records in the period lie inside the area but are located only to a city or coarser, so not counted."),
+)
+LEFT_OUT = {
+    "week": (
+        tr("{n} record dated only to the month or year is counted in the figures but not drawn on the timeline."),
+        tr("{n} records dated only to the month or year are counted in the figures but not drawn on the timeline."),
+    ),
+    "month": (
+        tr("{n} record dated only to the year is counted in the figures but not drawn on the timeline."),
+        tr("{n} records dated only to the year are counted in the figures but not drawn on the timeline."),
+    ),
+}
 
 
-def _notes(area_note: str, coarse, unknown, left_out: int, unit: str, overlap: bool) -> list[str]:
+def _notes(area_note: str, coarse, unknown, left_out: int, unit: str, overlap: bool, lang: str = "en") -> list[str]:
     """How to read the figures: what is counted, what is left out and why."""
     notes = [area_note] if area_note else []
     if coarse:
-        notes.append(
-            f"{_n(coarse, 'record')} in the period {'lies' if coarse == 1 else 'lie'} inside the area but "
-            f"{'is' if coarse == 1 else 'are'} located only to a city or coarser, so not counted."
-        )
+        notes.append(t(COARSE[coarse != 1], lang, n=num(coarse, lang)))
     if overlap:
-        notes.append("The comparison period does not end before the period starts: the two may share records.")
+        notes.append(t("The comparison period does not end before the period starts: the two may share records.", lang))
     if any(unknown):
         notes.append(
-            f"People affected adds up the records that give a number ({unknown[0]:,} records in the period "
-            f"and {unknown[1]:,} in the comparison period give none)."
+            t(
+                "People affected adds up the records that give a number ({now} records in the period "
+                "and {before} in the comparison period give none).",
+                lang,
+                now=num(unknown[0], lang),
+                before=num(unknown[1], lang),
+            )
         )
     notes.append(
-        "A record with several targeted groups or agencies counts once for each, so those rows can add up "
-        "to more than the number of encounters."
-    )
-    notes.append(f"A change is given as a percentage only where the earlier count is at least {MIN_BASE}.")
-    if left_out:
-        coarser = "month or year" if unit == "week" else "year"
-        notes.append(
-            f"{_n(left_out, 'record')} dated only to the {coarser} {'is' if left_out == 1 else 'are'} counted "
-            "in the figures but not drawn on the timeline."
+        t(
+            "A record with several targeted groups or agencies counts once for each, so those rows can add up "
+            "to more than the number of encounters.",
+            lang,
         )
+    )
+    notes.append(t("A change is given as a percentage only where the earlier count is at least {n}.", lang, n=MIN_BASE))
+    if left_out:
+        notes.append(t(LEFT_OUT["week" if unit == "week" else "month"][left_out != 1], lang, n=num(left_out, lang)))
     return notes
 
 
 def compute_briefing(
-    dataset: Dataset, area: areas.Area, period: Period, compare: Period, filters: flt.Filters | None = None
+    dataset: Dataset,
+    area: areas.Area,
+    period: Period,
+    compare: Period,
+    filters: flt.Filters | None = None,
+    lang: str = "en",
 ) -> Briefing:
-    """Every number of a briefing. `filters` are the other filters in force; their dates are ignored."""
+    """Every number of a briefing. `filters` are the other filters in force; their dates are ignored.
+    `lang` is the language of the briefing's words (its numbers do not depend on it)."""
     filters = (filters or flt.Filters(dataset=dataset.name)).with_(dataset=dataset.name, date_from=None, date_to=None)
-    chosen = areas.select(dataset, area)
+    chosen = areas.select(dataset, area, lang)
     base = flt.mask(dataset, filters) & chosen.mask
     now = base & flt.mask(dataset, flt.Filters(date_from=period.start, date_to=period.end))
     before = base & flt.mask(dataset, flt.Filters(date_from=compare.start, date_to=compare.end))
     h_now, h_before = aggregate.headline(dataset, now), aggregate.headline(dataset, before)
-    key = (
-        Figure("Encounters", h_now["encounters"], h_before["encounters"]),
-        Figure("People affected", h_now["people_affected"], h_before["people_affected"]),
-        Figure("Weapon displayed or worse", h_now["weapon_or_worse"], h_before["weapon_or_worse"]),
+    key = tuple(
+        Figure(label, h_now[k], h_before[k])
+        for label, k in zip(KEY_LABELS, ("encounters", "people_affected", "weapon_or_worse"), strict=True)
     )
     unit = bin_unit(period, compare)
     span = (min(period.start, compare.start), max(period.end, compare.end))
     timeline, left_out = _timeline(dataset, now, before, span, unit)
-    points, not_mapped, map_note = map_points(dataset, now)
+    points, not_mapped, map_note = map_points(dataset, now, lang=lang)
     coarse = None
     if chosen.coarse is not None:
         in_period = flt.mask(dataset, filters.with_(date_from=period.start, date_to=period.end))
         coarse = int((chosen.coarse & in_period).sum())
     unknown = (h_now["people_unknown"], h_before["people_unknown"])
-    notes = _notes(chosen.note, coarse, unknown, left_out, unit, overlap=not compare.end < period.start)
+    notes = _notes(chosen.note, coarse, unknown, left_out, unit, overlap=not compare.end < period.start, lang=lang)
     notes += [map_note] if map_note else []
     meta = dataset.metadata
     query = {
@@ -223,12 +268,14 @@ def compute_briefing(
     }
     if compare != period.previous():
         query |= {"compare_from": compare.start.isoformat(), "compare_to": compare.end.isoformat()}
+    if lang != "en":  # the link reopens the briefing in its language
+        query["lang"] = lang
     return Briefing(
         dataset=dataset.name,
         dataset_title=str(meta.get("title") or dataset.name),
         version=dataset.version,
         as_of=dataset.as_of,
-        license=str(meta.get("license") or "not stated"),
+        license=str(meta.get("license") or t("not stated", lang)),
         demonstration=dataset.is_demo,
         dataset_sources=tuple(
             " ".join(str(s.get(k) or "") for k in ("title", "url")).strip() if isinstance(s, dict) else str(s)
@@ -237,7 +284,7 @@ def compute_briefing(
         area=area,
         period=period,
         compare=compare,
-        filters=tuple(filters.describe()),
+        filters=tuple(describe_filters(filters, lang)),
         key=key,
         people_unknown=unknown,
         breakdowns=tuple(_breakdown(dataset, now, before, c, t) for c, t in BREAKDOWNS),
@@ -249,4 +296,5 @@ def compute_briefing(
         not_mapped=not_mapped,
         notes=tuple(notes),
         query=query,
+        lang=lang,
     )

@@ -10,7 +10,9 @@ from html import escape
 
 from dashboard.briefing import charts
 from dashboard.briefing.compute import Breakdown, Briefing, Figure
-from dashboard.briefing.text import DEMO_LINE, filters_text, permalink
+from dashboard.briefing.text import demo_line, figure_label, filters_text, permalink, terms
+from dashboard.explore.summaries import tr
+from dashboard.i18n import day, num, t, term
 
 CSS = """
 @page { size: letter; margin: 0.45in 0.5in 0.5in 0.5in; }
@@ -42,6 +44,7 @@ table.fig { border-collapse: collapse; width: 100%; font-size: 8pt; }
 table.fig th, table.fig td { padding: 1.5pt 4pt; border-bottom: 0.5pt solid #e3e3e3; text-align: right; }
 table.fig th:first-child, table.fig td:first-child { text-align: left; }
 table.fig td, table.fig th { white-space: nowrap; }
+table.fig td:first-child { white-space: normal; }  /* a long label wraps rather than push the numbers out */
 table.fig th { color: #555; font-weight: normal; border-bottom: 0.75pt solid #999; }
 ol.records { padding-left: 14pt; margin: 2pt 0; }
 ol.records li { margin-bottom: 5pt; break-inside: avoid; }
@@ -64,50 +67,92 @@ def _source(text: str) -> str:
     return _e(text)
 
 
+def _t(text: str, lang: str, **html_values) -> str:
+    """A catalog sentence as HTML: the sentence is escaped, the values (already HTML) are put in as they are."""
+    return _e(t(text, lang)).format(**html_values)
+
+
+BREAKDOWN_HEADS = {  # first column of a breakdown table
+    "targeted_groups": tr("targeted group"),
+    "agencies": tr("agency"),
+    "encounter_type": tr("encounter type"),
+    "verification": tr("verification level"),
+}
+
+
 def _figure_table(rows: tuple[Figure, ...] | list[Figure], b: Briefing, first: str) -> str:
-    head = f"<tr><th>{_e(first)}</th><th>period</th><th>before</th><th>change</th></tr>"
+    lang = b.lang
+    head = f"<tr><th>{_e(first)}</th><th>{_t(tr('period'), lang)}</th><th>{_t(tr('before'), lang)}</th><th>{_t(tr('change'), lang)}</th></tr>"
     body = "".join(
-        f"<tr><td>{_e(f.label)}</td><td>{f.now:,}</td><td>{f.before:,}</td><td>{_e(f.change_text())}</td></tr>"
+        f"<tr><td>{_e(figure_label(f, lang))}</td><td>{f.now:,}</td><td>{f.before:,}</td>"
+        f"<td>{_e(f.change_text(lang))}</td></tr>"
         for f in rows
     )
-    return f'<table class="fig">{head}{body or "<tr><td colspan=4>No records</td></tr>"}</table>'
+    empty = f"<tr><td colspan=4>{_t(tr('No records'), lang)}</td></tr>"
+    return f'<table class="fig">{head}{body or empty}</table>'
 
 
 def _cards(b: Briefing) -> str:
-    out = []
+    out, lang = [], b.lang
     for f in b.key:
+        compared = _t(
+            tr("before: {before} · change: {change}"), lang, before=f"{f.before:,}", change=_e(f.change_text(lang))
+        )
         out.append(
-            f'<div class="card"><div class="label">{_e(f.label)}</div><div class="now">{f.now:,}</div>'
-            f'<div class="cmp">before: {f.before:,} · change: {_e(f.change_text())}</div></div>'
+            f'<div class="card"><div class="label">{_e(figure_label(f, lang))}</div><div class="now">{f.now:,}</div>'
+            f'<div class="cmp">{compared}</div></div>'
         )
     return f'<div class="cards">{"".join(out)}</div>'
 
 
 def _breakdown(b: Briefing, part: Breakdown, stacked: bool = False) -> str:
+    title = t(part.title, b.lang)
+    first = t(BREAKDOWN_HEADS.get(part.column, part.title.removeprefix("By ")), b.lang)
     if stacked:
-        table = _figure_table(part.rows, b, part.title.removeprefix("By "))
-        return f'<div class="block"><h2>{_e(part.title)}</h2>{table}{charts.breakdown_svg(b, part, width=340)}</div>'
+        table = _figure_table(part.rows, b, first)
+        return f'<div class="block"><h2>{_e(title)}</h2>{table}{charts.breakdown_svg(b, part, width=340)}</div>'
     return (
-        f'<div class="block"><h3>{_e(part.title)}</h3><div class="pair"><div class="wide">'
-        f"{_figure_table(part.rows, b, part.title.removeprefix('By '))}</div><div>"
+        f'<div class="block"><h3>{_e(title)}</h3><div class="pair"><div class="wide">'
+        f"{_figure_table(part.rows, b, first)}</div><div>"
         f"{charts.breakdown_svg(b, part, width=330)}</div></div></div>"
     )
 
 
 def _records(b: Briefing) -> str:
+    lang = b.lang
     if not b.serious:
-        return "<p>No records in the period.</p>"
+        return f"<p>{_t(tr('No records in the period.'), lang)}</p>"
     items = []
     for r in b.serious:
         marks = "".join(f"<sup>[{n}]</sup>" for n in b.footnote_numbers(r))
-        people = "people not counted" if r.people_affected is None else f"{r.people_affected:,} affected"
+        if r.people_affected is None:
+            people = t("people not counted", lang)
+        else:
+            people = t("{n} affected", lang, n=num(r.people_affected, lang))
         response = (
-            f' <span class="quiet">Official response: {_e(r.official_response)}</span>' if r.official_response else ""
+            f' <span class="quiet">{_t(tr("Official response: {response}"), lang, response=_e(r.official_response))}</span>'
+            if r.official_response
+            else ""
+        )
+        what = " · ".join(_e(v) for v in (r.date, r.place or t("place not given", lang), term(r.force_level, lang)))
+        precision = _t(
+            tr("date to the {date_precision}, location to the {location_precision}"),
+            lang,
+            date_precision=_e(term(r.date_precision, lang)),
+            location_precision=_e(term(r.location_precision, lang)),
+        )
+        facts = "; ".join(
+            _e(v)
+            for v in (
+                terms(r.encounter_type, lang),
+                terms(r.agencies, lang),
+                people,
+                terms(r.verification, lang),
+            )
         )
         items.append(
-            f'<li><span class="what">{_e(r.date)} · {_e(r.place or "place not given")} · {_e(r.force_level)}</span> '
-            f'<span class="quiet">({_e(r.encounter_type)}; {_e(r.agencies)}; {_e(people)}; {_e(r.verification)}; '
-            f"date to the {_e(r.date_precision)}, location to the {_e(r.location_precision)}; {_e(r.encounter_id)})</span>"
+            f'<li><span class="what">{what}</span> '
+            f'<span class="quiet">({facts}; {precision}; {_e(r.encounter_id)})</span>'
             f"<br>{_e(r.summary)}{response}{marks}</li>"
         )
     return f'<ol class="records">{"".join(items)}</ol>'
@@ -116,38 +161,75 @@ def _records(b: Briefing) -> str:
 def to_html(b: Briefing, area_shape=None, context=(), base_url: str = "", generated: date | None = None) -> str:
     """The whole briefing as one HTML page that prints to letter size with no network."""
     generated = generated or date.today()
-    title = f"Briefing: {b.area.label}, {b.period.label()}"
-    running = f'<div class="running">{_e(title)} · {_e(b.dataset_title)}, data as of {_e(b.as_of)}</div>'
-    header = (f'<div class="demo">{_e(DEMO_LINE)}</div>' if b.demonstration else "") + running
+    lang = b.lang
+    period, compare = b.period.label(lang), b.compare.label(lang)
+    dataset_title = t(b.dataset_title, lang)
+    title = t("Briefing: {area}, {period}", lang, area=b.area.label, period=period)
+    running = _t(
+        tr("{title} · {dataset}, data as of {as_of}"),
+        lang,
+        title=_e(title),
+        dataset=_e(dataset_title),
+        as_of=_e(b.as_of_label()),
+    )
+    running = f'<div class="running">{running}</div>'
+    header = (f'<div class="demo">{_e(demo_line(lang))}</div>' if b.demonstration else "") + running
     link = permalink(b, base_url)
+    prepared = generated.isoformat() if lang == "en" else day(generated, lang, "long")
     body = [
-        f"<h1>Briefing: {_e(b.area.label)}</h1>",
-        f'<p class="sub">{_e(b.area.describe())} · {_e(b.period.label())}, compared with {_e(b.compare.label())} '
-        "(the period before)</p>",
-        f'<p class="meta">Data: {_e(b.dataset_title)}, version {b.version}, data as of {_e(b.as_of)}; '
-        f"license: {_e(b.license)}<sup>[1]</sup>. Filters in force: {_e(filters_text(b))}. "
-        f"Prepared {generated.isoformat()}.</p>",
+        f"<h1>{_t(tr('Briefing: {area}'), lang, area=_e(b.area.label))}</h1>",
+        '<p class="sub">'
+        + _t(
+            tr("{area} · {period}, compared with {compare} (the period before)"),
+            lang,
+            area=_e(b.area.describe(lang)),
+            period=_e(period),
+            compare=_e(compare),
+        )
+        + "</p>",
+        '<p class="meta">'
+        + _t(
+            tr(
+                "Data: {title}, version {version}, data as of {as_of}; license: {license}{note}. "
+                "Filters in force: {filters}. Prepared {date}."
+            ),
+            lang,
+            title=_e(dataset_title),
+            version=b.version,
+            as_of=_e(b.as_of_label()),
+            license=_e(b.license),
+            note="<sup>[1]</sup>",
+            filters=_e(filters_text(b)),
+            date=_e(prepared),
+        )
+        + "</p>",
         _cards(b),
-        f'<div class="block"><h2>Key figures</h2><p class="meta">Period: {_e(b.period.label())}; before: '
-        f"{_e(b.compare.label())}.</p>{_figure_table(b.key, b, '')}</div>",
-        f'<div class="block"><h2>Over time</h2>{charts.timeline_svg(b, width=700, height=200)}</div>',
-        '<div class="pair"><div><h2>Map of the area</h2>'
+        f'<div class="block"><h2>{_t(tr("Key figures"), lang)}</h2><p class="meta">'
+        + _t(tr("Period: {period}; before: {compare}."), lang, period=_e(period), compare=_e(compare))
+        + f"</p>{_figure_table(b.key, b, '')}</div>",
+        f'<div class="block"><h2>{_t(tr("Over time"), lang)}</h2>{charts.timeline_svg(b, width=700, height=200)}</div>',
+        f'<div class="pair"><div><h2>{_t(tr("Map of the area"), lang)}</h2>'
         f"{charts.map_svg(b, area_shape, context, width=340, height=270)}</div>"
         f"<div>{_breakdown(b, b.breakdowns[-1], stacked=True)}</div></div>",
-        "<h2>Breakdowns</h2>",
+        f"<h2>{_t(tr('Breakdowns'), lang)}</h2>",
         *(_breakdown(b, part) for part in b.breakdowns[:-1]),
-        "<h2>Most serious records in the period</h2>",
-        '<p class="meta">Highest force level first, then newest. Record text is quoted as published.</p>',
+        f"<h2>{_t(tr('Most serious records in the period'), lang)}</h2>",
+        f'<p class="meta">{_t(tr("Highest force level first, then newest. Record text is quoted as published."), lang)}</p>',
         _records(b),
-        '<div class="block"><h2>How to read these figures</h2>',
+        f'<div class="block"><h2>{_t(tr("How to read these figures"), lang)}</h2>',
         f'<ul class="notes">{"".join(f"<li>{_e(n)}</li>" for n in b.notes)}</ul></div>',
-        "<h2>Sources</h2>",
+        f"<h2>{_t(tr('Sources'), lang)}</h2>",
         f'<ol class="notes">{"".join(f"<li>{_source(s)}</li>" for s in b.footnotes())}</ol>',
-        f'<p class="meta">Link to this briefing{"" if base_url else " (after the dashboard address)"}:</p>'
-        f'<p class="link">{_e(link)}</p>',
+        '<p class="meta">'
+        + (
+            _t(tr("Link to this briefing:"), lang)
+            if base_url
+            else _t(tr("Link to this briefing (after the dashboard address):"), lang)
+        )
+        + f'</p><p class="link">{_e(link)}</p>',
     ]
     return (
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
+        f'<!doctype html><html lang="{_e(lang)}"><head><meta charset="utf-8"><title>{_e(title)}</title>'
         f'<style>{CSS}</style></head><body><table class="page"><thead><tr><td>{header}</td></tr></thead>'
         f"<tbody><tr><td>{''.join(body)}</td></tr></tbody></table></body></html>"
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dashboard.briefing import BriefingError
+from dashboard.i18n import day, t
 
 
 @dataclass(frozen=True)
@@ -21,8 +22,11 @@ class Period:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
-    def label(self) -> str:
-        return f"{self.start.isoformat()} to {self.end.isoformat()}"
+    def label(self, lang: str = "en") -> str:
+        """ "2025-07-01 to 2026-06-30"; in Spanish "1 jul 2025 – 30 jun 2026"."""
+        if lang == "en":
+            return f"{self.start.isoformat()} to {self.end.isoformat()}"
+        return t("{start} to {end}", lang, start=day(self.start, lang), end=day(self.end, lang))
 
     def whole_months(self) -> int:
         """How many calendar months the period covers exactly (0 if it does not start and end on month edges)."""

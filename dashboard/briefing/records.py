@@ -9,6 +9,7 @@ import pandas as pd
 
 from dashboard.briefing.area import POINT_PRECISIONS, category_equal
 from dashboard.explore.data import Dataset
+from dashboard.i18n import num, t
 from dashboard.schema import load_schema
 
 NOT_RECORDED = "not recorded"
@@ -83,7 +84,7 @@ def _codes_as_text(col: pd.Series, keep: np.ndarray) -> np.ndarray:
     return cats[col.cat.codes.to_numpy()[keep]]
 
 
-def map_points(dataset: Dataset, m: np.ndarray, limit: int = MAX_POINTS) -> tuple[tuple, int, str]:
+def map_points(dataset: Dataset, m: np.ndarray, limit: int = MAX_POINTS, lang: str = "en") -> tuple[tuple, int, str]:
     """((lon, lat, precision, force rank, records), records not drawable, note) for the records in `m`.
 
     Records sharing a point, precision and force level are one row (every city-level record of a city
@@ -105,7 +106,12 @@ def map_points(dataset: Dataset, m: np.ndarray, limit: int = MAX_POINTS) -> tupl
     rows = frame.groupby(["lon", "lat", "precision", "rank"], sort=True).size().reset_index(name="n")
     note = ""
     if len(rows) > limit:
-        note = f"The map shows an even sample of {limit:,} of the {len(rows):,} located points."
+        note = t(
+            "The map shows an even sample of {n} of the {total} located points.",
+            lang,
+            n=num(limit, lang),
+            total=num(len(rows), lang),
+        )
         rows = rows.iloc[np.linspace(0, len(rows) - 1, limit).astype(int)]
     points = tuple(
         (float(x), float(y), str(p), int(r), int(n)) for x, y, p, r, n in rows.itertuples(index=False, name=None)

@@ -12,8 +12,10 @@ import html
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from babel.dates import format_date
 from plotly.colors import sample_colorscale
 
+from dashboard.i18n import LOCALES, num, t, term
 from dashboard.schema import load_schema
 
 NOT_RECORDED = "not recorded"
@@ -122,7 +124,33 @@ def fast_figure(data: list[dict], layout: dict) -> go.Figure:
     return go.Figure({"data": data, "layout": layout}, _validate=False)
 
 
-def timeline_figure(tl: pd.DataFrame, freq: str = "month") -> go.Figure:
+def short_month(ts, lang: str = "en") -> str:
+    """ "Mar 2025" / "mar 2025"."""
+    ts = pd.Timestamp(ts)
+    return f"{ts:%b %Y}" if lang == "en" else format_date(ts.date(), "LLL y", locale=LOCALES[lang])
+
+
+def period_label(ts, freq: str, lang: str = "en") -> str:
+    """A timeline bar's period in words: "mar 2025", "semana del 3 mar 2025"."""
+    ts = pd.Timestamp(ts)
+    if freq == "month":
+        return short_month(ts, lang)
+    return t("week of {date}", lang, date=f"{ts:%d %b %Y}" if lang == "en" else f"{ts.day} {short_month(ts, lang)}")
+
+
+def month_ticks(first, last, lang: str, most: int = 6) -> dict:
+    """Tick values and labels at month starts (at most `most`), for a date axis in a language plotly lacks."""
+    months = pd.date_range(pd.Timestamp(first).to_period("M").to_timestamp(), pd.Timestamp(last), freq="MS")
+    step = next((s for s in (1, 2, 3, 4, 6, 12, 24, 60) if len(months) / s <= most), 120)
+    months = months[::step] if len(months) else months
+    return {
+        "tickmode": "array",
+        "tickvals": [m.strftime("%Y-%m-%d") for m in months],
+        "ticktext": [short_month(m, lang) for m in months],
+    }
+
+
+def timeline_figure(tl: pd.DataFrame, freq: str = "month", lang: str = "en") -> go.Figure:
     """Stacked bars of records per period, one colour and legend entry per force level."""
     layout = dict(
         **base_layout(440),
@@ -133,13 +161,13 @@ def timeline_figure(tl: pd.DataFrame, freq: str = "month") -> go.Figure:
             "yanchor": "bottom",
             "y": 1.02,
             "x": 0,
-            "title": {"text": "Force level", "side": "top"},
+            "title": {"text": t("Force level", lang), "side": "top"},
             "traceorder": "normal",
             "entrywidth": LEGEND_ENTRY_WIDTH,
             "font": {"size": 12},
         },
         xaxis={"type": "date", "showgrid": False, "ticks": "outside"},
-        yaxis={"title": {"text": "records"}, "gridcolor": "#e6e6e6", "rangemode": "tozero"},
+        yaxis={"title": {"text": t("records", lang)}, "gridcolor": "#e6e6e6", "rangemode": "tozero"},
     )
     style = force_style()
     period_fmt = "%b %Y" if freq == "month" else "week of %d %b %Y"
@@ -147,21 +175,32 @@ def timeline_figure(tl: pd.DataFrame, freq: str = "month") -> go.Figure:
     levels = tl["force_level"].to_numpy(dtype=object)
     periods = tl["period"].dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
     counts = tl["records"].to_numpy(dtype=np.int64)
+    if lang != "en":  # plotly formats dates in English only: the month names are written here
+        layout["separators"] = ".,"
+        if len(tl):
+            layout["xaxis"] |= month_ticks(tl["period"].min(), tl["period"].max(), lang)
+        labels = np.array([period_label(p, freq, lang) for p in tl["period"]], dtype=object)
+        when = "%{customdata}"
+    else:
+        labels, when = None, f"%{{x|{period_fmt}}}"
+    hover = t("{period}: {n} records", lang, period=when, n="%{y:,}")
     data = []
     for level in level_order(set(levels)):
         part = levels == level
-        data.append(
-            {
-                "type": "bar",
-                "x": periods[part],
-                "y": counts[part],
-                "name": wrap_label(level, 14),
-                "legendgroup": level,
-                "marker": {"color": style[level][0], "line": {"width": 0}},
-                "hovertemplate": f"%{{x|{period_fmt}}}: %{{y:,}} records<br>force level: {esc(level)}<extra></extra>",
-                **monthly,
-            }
-        )
+        shown = esc(term(level, lang))
+        trace = {
+            "type": "bar",
+            "x": periods[part],
+            "y": counts[part],
+            "name": wrap_label(term(level, lang), 14),
+            "legendgroup": level,
+            "marker": {"color": style[level][0], "line": {"width": 0}},
+            "hovertemplate": f"{hover}<br>{t('force level: {level}', lang, level=shown)}<extra></extra>",
+            **monthly,
+        }
+        if labels is not None:
+            trace["customdata"] = labels[part]
+        data.append(trace)
     return fast_figure(data, layout)
 
 
@@ -178,28 +217,43 @@ def wrap_label(text: str, width: int = 22) -> str:
     return "<br>".join(esc(x) for x in lines)
 
 
-def bar_figure(counts: pd.DataFrame, noun: str) -> go.Figure:
-    """Horizontal bars of records per value, the largest at the top, counts written beside the bars."""
-    labels = [wrap_label(v) for v in counts["value"]]
+def bar_label(text: str, width: int = 22, widest: int = 34) -> str:
+    """A bar's label on at most two lines: bars are evenly spaced, so a third line would run into the next
+    bar's label ("ICE ERO (Operaciones de Detención y Deportación)"). Long labels get wider lines instead."""
+    label = wrap_label(text, width)
+    while label.count("<br>") > 1 and width < widest:
+        width += 2
+        label = wrap_label(text, width)
+    return label
+
+
+def bar_figure(counts: pd.DataFrame, noun: str, lang: str = "en") -> go.Figure:
+    """Horizontal bars of records per value, the largest at the top, counts written beside the bars.
+
+    `noun` is the English name of what the bars count ("agency"); values are shown with their labels."""
+    labels = [bar_label(term(str(v), lang)) for v in counts["value"]]
     lines = sum(lab.count("<br>") + 1 for lab in labels)
     top = int(counts["records"].max()) if len(counts) else 1
     layout = dict(
         **base_layout(max(120, 40 + 18 * lines + 10 * len(labels))),
-        xaxis={"range": [0, top * 1.04], "gridcolor": "#e6e6e6", "title": {"text": "records"}, "nticks": 4},
+        xaxis={"range": [0, top * 1.04], "gridcolor": "#e6e6e6", "title": {"text": t("records", lang)}, "nticks": 4},
         yaxis={"autorange": "reversed", "automargin": True, "ticks": "outside", "ticklen": 4, "tickcolor": "white"},
         bargap=0.25,
         showlegend=False,
     )
-    layout["margin"] = {**layout["margin"], "r": 12 + 8 * len(f"{top:,}")}  # the count written after the longest bar
+    if lang != "en":
+        layout["separators"] = ".,"
+    layout["margin"] = {**layout["margin"], "r": 12 + 8 * len(num(top, lang))}  # the count after the longest bar
     bar = {
         "type": "bar",
         "x": counts["records"].to_numpy(dtype=np.int64),
         "y": labels,
         "orientation": "h",
         "marker": {"color": BAR_COLOUR},
-        "text": [f"{n:,}" for n in counts["records"]],
+        "text": [num(int(n), lang) for n in counts["records"]],
         "textposition": "outside",
         "cliponaxis": False,
-        "hovertemplate": f"{esc(noun)} %{{y}}: %{{x:,}} records<extra></extra>",
+        "hovertemplate": t("{noun} {value}: {n} records", lang, noun=esc(t(noun, lang)), value="%{y}", n="%{x:,}")
+        + "<extra></extra>",
     }
     return fast_figure([bar], layout)

@@ -32,9 +32,11 @@ from dashboard.explore.figures import (
     level_order,
     wrap_label,
 )
+from dashboard.explore.summaries import tr
+from dashboard.i18n import num, t, term
 
 MAP_HEIGHT = 520
-APPROX_NOTE = "hollow: place<br>known only to<br>city, county<br>or region"
+APPROX_NOTE = tr("hollow: place known only to city, county or region")  # wrapped: four short legend lines
 
 
 def x_scale(view) -> float:
@@ -97,19 +99,25 @@ def _start(view, layers: dict, legend_title: str) -> tuple[list[dict], dict]:
     return traces, layout
 
 
-def _hover_place(row) -> str:
+def _hover_place(row, lang: str = "en") -> str:
     place = ", ".join(p for p in (str(row.city), str(row.state)) if p and p != "nan")
-    return place or "place not named"
+    return place or t("place not named", lang)
 
 
-def points_figure(pts: pd.DataFrame, view) -> go.Figure:
+def _records(n: int, lang: str) -> str:
+    return t(tr("{n} record") if n == 1 else tr("{n} records"), lang, n=num(int(n), lang))
+
+
+def points_figure(pts: pd.DataFrame, view, lang: str = "en") -> go.Figure:
     """One point per record: colour and symbol by force level; hollow where the place is approximate."""
-    traces, layout = _start(view, outlines(view), "Force level")
+    traces, layout = _start(view, outlines(view), t("Force level", lang))
     style = force_style()
     level = pts["force_level"].astype(str).replace("", NOT_RECORDED)
     approx = pts["location_precision"].astype(str).isin(APPROXIMATE).to_numpy()
     precision = pts["location_precision"].astype(str).replace("", "unknown")
-    places = [esc(_hover_place(r)) for r in pts[["city", "state"]].itertuples()]
+    places = [esc(_hover_place(r, lang)) for r in pts[["city", "state"]].itertuples()]
+    approximate = t("{precision} (approximate)", lang, precision="{}")
+    types = pts["encounter_type"].astype(str)
     # one row per point: [id, date, place, type, precision]; the hover template lays them out, so the
     # figure carries no markup per point. The id (customdata[0]) is what a selection gives back.
     data = np.column_stack(
@@ -117,8 +125,11 @@ def points_figure(pts: pd.DataFrame, view) -> go.Figure:
             [esc(i) for i in pts["encounter_id"].astype(str)],
             pd.to_datetime(pts["date"]).dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
             places,
-            [esc(t) for t in pts["encounter_type"].astype(str)],
-            [esc(p) + (" (approximate)" if a else "") for p, a in zip(precision, approx, strict=True)],
+            [esc(term(v, lang)) for v in types] if lang != "en" else [esc(v) for v in types],
+            [
+                esc(approximate.format(term(p, lang)) if a else term(p, lang))
+                for p, a in zip(precision, approx, strict=True)
+            ],
         ]
     ).astype(object)
     x = pts["longitude"].to_numpy(dtype=np.float32)
@@ -135,7 +146,7 @@ def points_figure(pts: pd.DataFrame, view) -> go.Figure:
                 x=x[sel],
                 y=y[sel],
                 mode="markers",
-                name=wrap_label(lv, 14),
+                name=wrap_label(term(lv, lang), 14),
                 legendgroup=lv,
                 showlegend=not hollow or not ((lv_arr == lv) & ~approx).any(),
                 marker={
@@ -147,7 +158,8 @@ def points_figure(pts: pd.DataFrame, view) -> go.Figure:
                 },
                 customdata=data[sel],
                 hovertemplate="<b>%{customdata[0]}</b> · %{customdata[1]}<br>%{customdata[2]}<br>"
-                f"%{{customdata[3]}}<br>force level: {esc(lv)}<br>place known to: %{{customdata[4]}}<extra></extra>",
+                f"%{{customdata[3]}}<br>{t('force level: {level}', lang, level=esc(term(lv, lang)))}<br>"
+                f"{t('place known to: {precision}', lang, precision='%{customdata[4]}')}<extra></extra>",
             )
     if approx.any():  # a legend entry that explains hollow markers
         _scatter(
@@ -155,7 +167,7 @@ def points_figure(pts: pd.DataFrame, view) -> go.Figure:
             x=[None],
             y=[None],
             mode="markers",
-            name=APPROX_NOTE,
+            name=wrap_label(t(APPROX_NOTE, lang), 14),
             legendrank=1,  # first in the legend, so a phone shows it without scrolling the legend
             marker={"symbol": "circle-open", "color": "#444444", "size": 9, "line": {"width": 1.6}},
             hoverinfo="skip",
@@ -175,9 +187,9 @@ def _hexagons(lon: np.ndarray, lat: np.ndarray, size: float, xs: float) -> tuple
     )
 
 
-def cells_figure(cells: pd.DataFrame, view) -> go.Figure:
+def cells_figure(cells: pd.DataFrame, view, lang: str = "en") -> go.Figure:
     """Hexagons filled by record count (one trace per count class), with a selectable dot at each centre."""
-    traces, layout = _start(view, outlines(view), "Records per cell")
+    traces, layout = _start(view, outlines(view), t("Records per cell", lang))
     size, xs = cells.attrs["hex_size"], cells.attrs.get("x_scale", 1.0)
     counts = cells["records"].to_numpy()
     edges = count_bins(counts)
@@ -207,8 +219,8 @@ def cells_figure(cells: pd.DataFrame, view) -> go.Figure:
     keys = np.array([f"{float(x)!r},{float(y)!r}" for x, y in zip(cells["longitude"], cells["latitude"], strict=True)])
     text = np.array(
         [
-            f"{n:,} records<br>most severe force: {esc(w)}"
-            + (f"<br>{a:,} placed only to a city, county or region" if a else "")
+            f"{_records(n, lang)}<br>{t('most severe force: {level}', lang, level=esc(term(w, lang)))}"
+            + (f"<br>{t('{n} placed only to a city, county or region', lang, n=num(int(a), lang))}" if a else "")
             for n, w, a in zip(counts, worst, approx, strict=True)
         ],
         dtype=object,
@@ -231,14 +243,16 @@ def cells_figure(cells: pd.DataFrame, view) -> go.Figure:
             customdata=keys[sel],
             text=text[sel],
             hovertemplate="%{text}<extra></extra>",
-            name="hollow dot:<br>mostly city,<br>county, region" if is_hollow else "cell centre",
+            name=wrap_label(t("hollow dot: mostly city, county, region", lang), 14)
+            if is_hollow
+            else t("cell centre", lang),
             showlegend=bool(is_hollow),
             legendrank=1,
         )
     return fast_figure(traces, layout)
 
 
-def choropleth_figure(counts: pd.DataFrame, level: str, view) -> go.Figure:
+def choropleth_figure(counts: pd.DataFrame, level: str, view, lang: str = "en") -> go.Figure:
     """Areas filled by record count, ~6 classes with a legend; a selectable dot inside each area."""
     layers = outlines(view)
     if level == "county":
@@ -246,7 +260,7 @@ def choropleth_figure(counts: pd.DataFrame, level: str, view) -> go.Figure:
     if level == "district":  # every district of the shipped layers in view, for context
         tol = mapgeo.tolerance_for(view[1] - view[0])
         layers = {**layers, "districts": mapgeo.area_xy("district", mapgeo.ids_in("district", view), tol)}
-    traces, layout = _start(view, layers, "Records per area")
+    traces, layout = _start(view, layers, t("Records per area", lang))
     column = mapgeo.LEVEL_COLUMN[level]
     counts = counts[counts[column].isin(list(mapgeo.shapes(level)))]
     tol = mapgeo.tolerance_for(view[1] - view[0])
@@ -280,7 +294,10 @@ def choropleth_figure(counts: pd.DataFrame, level: str, view) -> go.Figure:
             mode="markers",
             marker={"size": 6, "color": "rgba(30,30,30,0.5)"},
             customdata=ids,
-            text=[f"{esc(mapgeo.area_name(level, i))}: {n:,} records" for i, n in zip(ids, values, strict=True)],
+            text=[
+                t("{area}: {records}", lang, area=esc(mapgeo.area_name(level, i)), records=_records(n, lang))
+                for i, n in zip(ids, values, strict=True)
+            ],
             hovertemplate="%{text}<extra></extra>",
             showlegend=False,
         )

@@ -1,113 +1,356 @@
-"""One sentence under each chart saying what it shows, for readers who do not read charts."""
+"""One sentence under each chart saying what it shows, for readers who do not read charts.
+
+Every sentence is one catalog entry with placeholders (data/i18n/es.yaml), chosen whole, so a
+translation can order its words freely; the English text is the catalog key.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
+from babel.dates import format_date
 
+from dashboard import geo
 from dashboard.explore import mapgeo
 from dashboard.explore.aggregate import APPROXIMATE
+from dashboard.i18n import LOCALES, num, t, term
 
 
-def _n(n: int, noun: str = "record") -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+def tr(text: str) -> str:
+    """Mark a string for the catalog without translating it here (tests/test_i18n.py checks it has one)."""
+    return text
 
 
-def _v(n: int, one: str, many: str) -> str:
+COUNTS = {
+    "record": (tr("{n} record"), tr("{n} records")),
+    "encounter": (tr("{n} encounter"), tr("{n} encounters")),
+    "state": (tr("{n} state"), tr("{n} states")),
+    "county": (tr("{n} county"), tr("{n} counties")),
+    "council district": (tr("{n} council district"), tr("{n} council districts")),
+}
+
+
+def count(n: int, noun: str = "record", lang: str = "en") -> str:
+    """ "1 record", "2,345 records" (or the noun's Spanish forms)."""
+    one, many = COUNTS[noun]
+    return t(one if n == 1 else many, lang, n=num(n, lang))
+
+
+def _pick(n: int, one: str, many: str) -> str:
     return one if n == 1 else many
 
 
-def _period(ts, freq: str) -> str:
+def month_name(ts, lang: str = "en") -> str:
+    """ "March 2025" / "marzo de 2025"."""
     ts = pd.Timestamp(ts)
-    return f"{ts:%B %Y}" if freq == "month" else f"the week of {ts.day} {ts:%B %Y}"
+    return f"{ts:%B %Y}" if lang == "en" else format_date(ts.date(), "LLLL 'de' y", locale=LOCALES[lang])
 
 
-def timeline_sentence(tl: pd.DataFrame, freq: str, too_coarse: int) -> str:
-    coarse = (
-        f" {_n(too_coarse)} dated only to the {'month or year' if freq == 'week' else 'year'} "
-        f"{'is' if too_coarse == 1 else 'are'} left out rather than drawn on a date that may be wrong."
-        if too_coarse
-        else ""
-    )
+def _period(ts, freq: str, lang: str = "en") -> str:
+    ts = pd.Timestamp(ts)
+    if freq == "month":
+        return month_name(ts, lang)
+    when = f"{ts.day} {ts:%B %Y}" if lang == "en" else format_date(ts.date(), "long", locale=LOCALES[lang])
+    return t("the week of {date}", lang, date=when)
+
+
+TIMELINE = {
+    "month": {
+        "empty": tr("No matching record has a date precise enough to draw by month."),
+        "shows": tr(
+            "The timeline shows {records} by month, from {start} to {end}; the busiest month was {top} with {encounters}."
+        ),
+        "coarse": (
+            tr("{n} record dated only to the year is left out rather than drawn on a date that may be wrong."),
+            tr("{n} records dated only to the year are left out rather than drawn on a date that may be wrong."),
+        ),
+    },
+    "week": {
+        "empty": tr("No matching record has a date precise enough to draw by week."),
+        "shows": tr(
+            "The timeline shows {records} by week, from {start} to {end}; the busiest week was {top} with {encounters}."
+        ),
+        "coarse": (
+            tr("{n} record dated only to the month or year is left out rather than drawn on a date that may be wrong."),
+            tr(
+                "{n} records dated only to the month or year are left out rather than drawn on a date that may be wrong."
+            ),
+        ),
+    },
+}
+
+
+def timeline_sentence(tl: pd.DataFrame, freq: str, too_coarse: int, lang: str = "en") -> str:
+    words = TIMELINE.get(freq, TIMELINE["month"])
+    coarse = " " + t(_pick(too_coarse, *words["coarse"]), lang, n=num(too_coarse, lang)) if too_coarse else ""
     if tl.empty:
-        return f"No matching record has a date precise enough to draw by {freq}.{coarse}"
+        return t(words["empty"], lang) + coarse
     per = tl.groupby("period")["records"].sum()
     top = per.idxmax()
-    span = f"from {_period(per.index.min(), freq)} to {_period(per.index.max(), freq)}"
-    return (
-        f"The timeline shows {_n(int(per.sum()))} by {freq}, {span}; the busiest {freq} was "
-        f"{_period(top, freq)} with {_n(int(per.max()), 'encounter')}.{coarse}"
+    text = t(
+        words["shows"],
+        lang,
+        records=count(int(per.sum()), "record", lang),
+        start=_period(per.index.min(), freq, lang),
+        end=_period(per.index.max(), freq, lang),
+        top=_period(top, freq, lang),
+        encounters=count(int(per.max()), "encounter", lang),
     )
+    return text + coarse
 
 
-def breakdown_sentence(counts: pd.DataFrame, noun: str, total: int, multi: bool) -> str:
+BREAKDOWN = {
+    "targeted group": {
+        "empty": tr("No matching record has a targeted group recorded."),
+        "top": tr("The most frequent targeted group is {value} ({records} of {total})."),
+        "top2": tr("The most frequent targeted group is {value} ({records} of {total}), followed by {second} ({n})."),
+        "missing": (
+            tr("{n} record has no targeted group recorded."),
+            tr("{n} records have no targeted group recorded."),
+        ),
+    },
+    "agency": {
+        "empty": tr("No matching record has an agency recorded."),
+        "top": tr("The most frequent agency is {value} ({records} of {total})."),
+        "top2": tr("The most frequent agency is {value} ({records} of {total}), followed by {second} ({n})."),
+        "missing": (tr("{n} record has no agency recorded."), tr("{n} records have no agency recorded.")),
+    },
+    "encounter type": {
+        "empty": tr("No matching record has an encounter type recorded."),
+        "top": tr("The most frequent encounter type is {value} ({records} of {total})."),
+        "top2": tr("The most frequent encounter type is {value} ({records} of {total}), followed by {second} ({n})."),
+        "missing": (
+            tr("{n} record has no encounter type recorded."),
+            tr("{n} records have no encounter type recorded."),
+        ),
+    },
+}
+
+
+def breakdown_sentence(counts: pd.DataFrame, noun: str, total: int, multi: bool, lang: str = "en") -> str:
+    """`noun` is one of BREAKDOWN's keys (any other noun gets the English sentence)."""
+    words = BREAKDOWN.get(noun)
+    if words is None:  # not a noun the catalog knows: English, with the noun in place
+        words = {k: v.replace("targeted group", noun) for k, v in BREAKDOWN["targeted group"].items() if k != "missing"}
+        words["missing"] = tuple(v.replace("targeted group", noun) for v in BREAKDOWN["targeted group"]["missing"])
+        lang = "en"
     missing = int(counts.attrs.get("not_recorded", 0))
     if counts.empty:
-        return f"No matching record has a {noun} recorded."
+        return t(words["empty"], lang)
     top = counts.iloc[0]
-    text = f"The most frequent {noun} is {top['value']} ({_n(int(top['records']))} of {total:,})"
+    values = {
+        "value": term(str(top["value"]), lang),
+        "records": count(int(top["records"]), "record", lang),
+        "total": num(total, lang),
+    }
     if len(counts) > 1:
         second = counts.iloc[1]
-        text += f", followed by {second['value']} ({int(second['records']):,})"
-    text += "."
+        text = t(
+            words["top2"], lang, **values, second=term(str(second["value"]), lang), n=num(int(second["records"]), lang)
+        )
+    else:
+        text = t(words["top"], lang, **values)
     if multi:
-        text += f" A record can name several, so the bars can add up to more than {total:,}."
+        text += " " + t(
+            "A record can name several, so the bars can add up to more than {total}.", lang, total=values["total"]
+        )
     if missing:
-        text += f" {_n(missing)} {_v(missing, 'has', 'have')} no {noun} recorded."
+        text += " " + t(_pick(missing, *words["missing"]), lang, n=num(missing, lang))
     return text
 
 
-def map_sentence(kind: str, frame: pd.DataFrame, total: int, outside: int) -> str:
+POINTS = {
+    "none": tr("The map shows {records} of the {total} matching as points."),
+    "one": tr(
+        "The map shows {records} of the {total} matching as points; {approx} of them is placed only to a city, "
+        "county or region (hollow markers)."
+    ),
+    "many": tr(
+        "The map shows {records} of the {total} matching as points; {approx} of them are placed only to a city, "
+        "county or region (hollow markers)."
+    ),
+}
+CELLS = {
+    ("top", "none"): tr(
+        "The map groups the {placed} placed records into {cells} hexagonal cells; the busiest cell, around {where}, "
+        "holds {records}."
+    ),
+    ("top", "one"): tr(
+        "The map groups the {placed} placed records into {cells} hexagonal cells; the busiest cell, around {where}, "
+        "holds {records}; {approx} of the placed records is located only to a city, county or region (a cell "
+        "holding mostly such records has a hollow dot)."
+    ),
+    ("top", "many"): tr(
+        "The map groups the {placed} placed records into {cells} hexagonal cells; the busiest cell, around {where}, "
+        "holds {records}; {approx} of the placed records are located only to a city, county or region (a cell "
+        "holding mostly such records has a hollow dot)."
+    ),
+    ("", "none"): tr("The map groups the {placed} placed records into {cells} hexagonal cells."),
+    ("", "one"): tr(
+        "The map groups the {placed} placed records into {cells} hexagonal cells; {approx} of the placed records is "
+        "located only to a city, county or region (a cell holding mostly such records has a hollow dot)."
+    ),
+    ("", "many"): tr(
+        "The map groups the {placed} placed records into {cells} hexagonal cells; {approx} of the placed records are "
+        "located only to a city, county or region (a cell holding mostly such records has a hollow dot)."
+    ),
+}
+UNPLACED = (
+    tr("{n} record has no coordinates and is not on the map."),
+    tr("{n} records have no coordinates and are not on the map."),
+)
+OUTSIDE = (
+    tr("{n} record lies outside this view (Alaska, Hawaii or territories): zoom out to see them."),
+    tr("{n} records lie outside this view (Alaska, Hawaii or territories): zoom out to see them."),
+)
+WEST = {"en": "W", "es": "O"}  # compass letters: oeste
+
+
+def _how_many(n: int) -> str:
+    return "none" if not n else "one" if n == 1 else "many"
+
+
+def map_sentence(kind: str, frame: pd.DataFrame, total: int, outside: int, lang: str = "en") -> str:
     unplaced = int(frame.attrs.get("unplaced", 0))
     if kind == "points" and not len(frame):
-        return (
-            "No matching record has coordinates, so the map has nothing to show."
+        return t(
+            tr("No matching record has coordinates, so the map has nothing to show.")
             if total
-            else ("No record matches these filters.")
+            else tr("No record matches these filters."),
+            lang,
         )
     if kind == "points":
         approx = int(frame["location_precision"].astype(str).isin(APPROXIMATE).sum())
-        text = f"The map shows {_n(len(frame))} of the {total:,} matching as points"
-        if approx:
-            text += f"; {approx:,} of them {_v(approx, 'is', 'are')} placed only to a city, county or region (hollow markers)"
+        text = t(
+            POINTS[_how_many(approx)],
+            lang,
+            records=count(len(frame), "record", lang),
+            total=num(total, lang),
+            approx=num(approx, lang),
+        )
     else:
         top = frame.sort_values("records", ascending=False).iloc[0] if len(frame) else None
-        text = f"The map groups the {total - unplaced:,} placed records into {len(frame):,} hexagonal cells"
-        if top is not None:
-            text += (
-                f"; the busiest cell, around {abs(top['latitude']):.1f}°{'N' if top['latitude'] >= 0 else 'S'} "
-                f"{abs(top['longitude']):.1f}°{'W' if top['longitude'] < 0 else 'E'}, holds {_n(int(top['records']))}"
-            )
         approx = int(frame.attrs.get("approximate", 0))
-        if approx:
-            text += (
-                f"; {approx:,} of the placed records {_v(approx, 'is', 'are')} located only to a city, county or "
-                "region (a cell holding mostly such records has a hollow dot)"
+        values = {"placed": num(total - unplaced, lang), "cells": num(len(frame), lang), "approx": num(approx, lang)}
+        if top is not None:
+            lat, lon = float(top["latitude"]), float(top["longitude"])
+            values["where"] = (
+                f"{abs(lat):.1f}°{'N' if lat >= 0 else 'S'} {abs(lon):.1f}°{WEST.get(lang, 'W') if lon < 0 else 'E'}"
             )
-    text += "."
+            values["records"] = count(int(top["records"]), "record", lang)
+        text = t(CELLS[("top" if top is not None else "", _how_many(approx))], lang, **values)
     if unplaced:
-        text += f" {_n(unplaced)} {_v(unplaced, 'has', 'have')} no coordinates and {_v(unplaced, 'is', 'are')} not on the map."
+        text += " " + t(_pick(unplaced, *UNPLACED), lang, n=num(unplaced, lang))
     if outside:
-        text += f" {_n(outside)} {_v(outside, 'lies', 'lie')} outside this view (Alaska, Hawaii or territories): zoom out to see them."
+        text += " " + t(_pick(outside, *OUTSIDE), lang, n=num(outside, lang))
     return text
 
 
-def area_sentence(counts: pd.DataFrame, level: str, total: int) -> str:
+AREAS = {
+    "state": {
+        "empty": tr("No matching record has a state."),
+        "missing": (tr("{n} record has no state."), tr("{n} records have no state.")),
+    },
+    "county": {
+        "empty": tr("No matching record has a county."),
+        "missing": (tr("{n} record has no county."), tr("{n} records have no county.")),
+    },
+    "district": {
+        "empty": tr("No matching record has a council district."),
+        "missing": (tr("{n} record has no council district."), tr("{n} records have no council district.")),
+    },
+}
+AREA_TOP = {
+    (False, True): tr("{name} has the most records ({n} of {total}); {areas} has at least one."),
+    (False, False): tr("{name} has the most records ({n} of {total}); {areas} have at least one."),
+    (True, True): tr(
+        "{name} has the most records ({n} of {total}), followed by {second} ({n2}); {areas} has at least one."
+    ),
+    (True, False): tr(
+        "{name} has the most records ({n} of {total}), followed by {second} ({n2}); {areas} have at least one."
+    ),
+}
+UNDRAWN = (
+    tr("{n} record is in areas with no boundary shipped: counted, not drawn."),
+    tr("{n} records are in areas with no boundary shipped: counted, not drawn."),
+)
+
+
+def area_sentence(counts: pd.DataFrame, level: str, total: int, lang: str = "en") -> str:
     column = mapgeo.LEVEL_COLUMN[level]
     noun = {"state": "state", "county": "county", "district": "council district"}[level]
+    words = AREAS[level]
     missing = total - int(counts["records"].sum()) if len(counts) else total
     if counts.empty:
-        return f"No matching record has a {noun}."
+        return t(words["empty"], lang)
     top = counts.iloc[0]
-    text = f"{mapgeo.area_name(level, top[column])} has the most records ({int(top['records']):,} of {total:,})"
-    if len(counts) > 1:
+    values = {
+        "name": mapgeo.area_name(level, top[column]),
+        "n": num(int(top["records"]), lang),
+        "total": num(total, lang),
+        "areas": count(len(counts), noun, lang),
+    }
+    followed = len(counts) > 1
+    if followed:
         second = counts.iloc[1]
-        text += f", followed by {mapgeo.area_name(level, second[column])} ({int(second['records']):,})"
-    areas = _n(len(counts), noun) if noun != "county" else f"{len(counts):,} count{_v(len(counts), 'y', 'ies')}"
-    text += f"; {areas} {_v(len(counts), 'has', 'have')} at least one."
+        values |= {"second": mapgeo.area_name(level, second[column]), "n2": num(int(second["records"]), lang)}
+    text = t(AREA_TOP[(followed, len(counts) == 1)], lang, **values)
     if missing > 0:
-        text += f" {_n(missing)} {_v(missing, 'has', 'have')} no {noun}."
+        text += " " + t(_pick(missing, *words["missing"]), lang, n=num(missing, lang))
     drawn = set(mapgeo.shapes(level))
     undrawn = int(counts.loc[~counts[column].isin(list(drawn)), "records"].sum())
     if undrawn:
-        text += f" {_n(undrawn)} {_v(undrawn, 'is', 'are')} in areas with no boundary shipped: counted, not drawn."
+        text += " " + t(_pick(undrawn, *UNDRAWN), lang, n=num(undrawn, lang))
     return text
+
+
+def _values(values, lang: str) -> str:
+    return ", ".join(term(v, lang) for v in values)
+
+
+FILTER_LABELS = {
+    "states": tr("State"),
+    "counties": tr("County"),
+    "cities": tr("City"),
+    "districts": tr("Council district"),
+    "groups": tr("Targeted group"),
+    "forces": tr("Force type"),
+    "agencies": tr("Agency"),
+    "types": tr("Encounter type"),
+    "verification": tr("Verification"),
+}
+
+
+def describe_filters(filters, lang: str = "en") -> list[str]:
+    """The filters in force, in words: English as Filters.describe() gives them (URL parameter names),
+    else with the sidebar's labels, translated values and dates for the language."""
+    if lang == "en":
+        return filters.describe()
+    from dashboard.i18n import day
+
+    out = []
+    if filters.date_from or filters.date_to:
+        out.append(
+            t(
+                "dates {start} to {end}",
+                lang,
+                start=day(filters.date_from, lang) if filters.date_from else t("start", lang),
+                end=day(filters.date_to, lang) if filters.date_to else t("latest", lang),
+            )
+        )
+    names = geo.state_names()
+    for attr, label in FILTER_LABELS.items():
+        chosen = getattr(filters, attr, ())
+        if not chosen:
+            continue
+        if attr == "states":
+            shown = ", ".join(names.get(s, s) for s in chosen)
+        elif attr == "counties":
+            shown = ", ".join(mapgeo.area_name("county", c) for c in chosen)
+        elif attr in ("cities", "districts"):
+            shown = ", ".join(chosen)
+        else:
+            shown = _values(chosen, lang)
+        out.append(f"{t(label, lang)}: {shown}")
+    if filters.min_force:
+        out.append(t("force at least: {level}", lang, level=term(filters.min_force, lang)))
+    return out

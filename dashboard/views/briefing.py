@@ -20,10 +20,19 @@ from dashboard.briefing.period import Period, default_period, parse_date
 from dashboard.briefing.upload import ALL_AREAS, MAX_UPLOAD_MB, UploadedBoundaries, read_boundary_upload
 from dashboard.explore import filters as flt
 from dashboard.explore.data import Dataset
+from dashboard.explore.summaries import tr
 from dashboard.geo import BoundaryError
+from dashboard.i18n import num
 from dashboard.views import common
+from dashboard.views.common import t
 
 MARKDOWN_CHARS = set("\\`*_{}[]()#+-.!|<>~$:")
+PICK = {
+    "state": tr("Pick a state to see its briefing."),
+    "county": tr("Pick a county to see its briefing."),
+    "city": tr("Pick a city to see its briefing."),
+    "district": tr("Pick a council district to see its briefing."),
+}
 
 
 def _plain(value: str) -> str:
@@ -32,13 +41,15 @@ def _plain(value: str) -> str:
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def _briefing(name: str, version: int, area: areas.Area, period: Period, compare: Period, filters) -> Briefing:
-    return compute_briefing(common.get_dataset(name), area, period, compare, filters)
+def _briefing(
+    name: str, version: int, area: areas.Area, period: Period, compare: Period, filters, lang: str = "en"
+) -> Briefing:
+    return compute_briefing(common.get_dataset(name), area, period, compare, filters, lang=lang)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _read_upload(name: str, digest: str, data: bytes, id_property: str | None) -> UploadedBoundaries:
-    return read_boundary_upload(name, data, id_property)
+def _read_upload(name: str, digest: str, data: bytes, id_property: str | None, lang: str = "en") -> UploadedBoundaries:
+    return read_boundary_upload(name, data, id_property, lang=lang)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -72,8 +83,9 @@ def _pick_area(dataset: Dataset) -> tuple[areas.Area | None, tuple[str, ...]]:
         wanted = st.query_params.get("area_type", "state")
         st.session_state["b_area_type"] = wanted if wanted in kinds else "state"
         st.session_state["b_area_wanted"] = st.query_params.get("area", "")
+    lang = common.lang()
     kind = st.segmented_control(
-        "Area", kinds, key="b_area_type", format_func=areas.AREA_TYPES.get, selection_mode="single"
+        t("Area"), kinds, key="b_area_type", format_func=lambda k: t(areas.AREA_TYPES[k]), selection_mode="single"
     )
     kind = kind or "state"
     if kind == "upload":
@@ -83,58 +95,67 @@ def _pick_area(dataset: Dataset) -> tuple[areas.Area | None, tuple[str, ...]]:
     if st.session_state.get(key) not in choices:  # first visit, or another dataset without this area
         wanted = st.session_state.pop("b_area_wanted", "") if st.query_params.get("area_type") == kind else ""
         try:
-            st.session_state[key] = areas.resolve_area(dataset, kind, wanted).id if wanted else None
+            st.session_state[key] = areas.resolve_area(dataset, kind, wanted, lang).id if wanted else None
         except BriefingError as exc:
-            st.info(_plain(f"Link: {exc}; showing the area with the most records instead."), icon=":material/link_off:")
+            st.info(
+                _plain(t("Link: {problem}; showing the area with the most records instead.", problem=exc)),
+                icon=":material/link_off:",
+            )
         if not st.session_state.get(key):
             st.session_state[key] = areas.default_area_id(dataset, kind, choices)
-    label = areas.AREA_TYPES[kind]
-    ident = st.selectbox(label, list(choices), key=key, format_func=lambda k: choices.get(k, k))
+    ident = st.selectbox(t(areas.AREA_TYPES[kind]), list(choices), key=key, format_func=lambda k: choices.get(k, k))
     if not ident:
-        st.info(f"Pick a {label.lower()} to see its briefing.")
+        st.info(t(PICK[kind]))
         return None, ()
-    return areas.resolve_area(dataset, kind, ident), ()
+    return areas.resolve_area(dataset, kind, ident, lang), ()
 
 
 def _pick_upload() -> tuple[areas.Area | None, tuple[str, ...]]:
+    lang = common.lang()
     st.caption(
-        "Upload the outline of your area as GeoJSON or a zipped shapefile (any coordinate system). It is used "
-        "for this session only and never stored. Records are chosen by their coordinates, and only those "
-        "located to the exact address or block can be placed inside a drawn area."
+        t(
+            "Upload the outline of your area as GeoJSON or a zipped shapefile (any coordinate system). It is used "
+            "for this session only and never stored. Records are chosen by their coordinates, and only those "
+            "located to the exact address or block can be placed inside a drawn area."
+        )
     )
-    file = st.file_uploader("Boundary file", key="b_upload", max_upload_size=MAX_UPLOAD_MB)
+    file = st.file_uploader(t("Boundary file"), key="b_upload", max_upload_size=MAX_UPLOAD_MB)
     if file is None:
         if st.query_params.get("area_type") == "upload":
-            st.info("This link was made with an uploaded boundary file: upload it again to see the same area.")
+            st.info(t("This link was made with an uploaded boundary file: upload it again to see the same area."))
         return None, ()
     data = file.getvalue()
     digest = hashlib.sha256(data).hexdigest()
     try:
-        uploaded = _read_upload(file.name, digest, data, None)  # guesses which property names the areas
+        uploaded = _read_upload(file.name, digest, data, None, lang)  # guesses which property names the areas
         chosen = st.session_state.get("b_id_property")
         if chosen in uploaded.properties and chosen != uploaded.id_property:
-            uploaded = _read_upload(file.name, digest, data, chosen)
+            uploaded = _read_upload(file.name, digest, data, chosen, lang)
         st.session_state["b_id_property"] = uploaded.id_property
     except BoundaryError as exc:
         st.error(_plain(exc), icon=":material/error:")
         return None, ()
     except Exception as exc:  # never a traceback: the file is the likely cause
-        st.error(_plain(f"{file.name} could not be used as a boundary file ({type(exc).__name__})."))
+        st.error(
+            _plain(
+                t("{name} could not be used as a boundary file ({error}).", name=file.name, error=type(exc).__name__)
+            )
+        )
         return None, ()
     cols = st.columns(2)
     if len(uploaded.properties) > 1:
-        cols[0].selectbox("Property naming each area", uploaded.properties, key="b_id_property")
+        cols[0].selectbox(t("Property naming each area"), uploaded.properties, key="b_id_property")
     ids = [ALL_AREAS, *uploaded.ids] if len(uploaded.ids) > 1 else list(uploaded.ids)
     wanted = st.query_params.get("area", "")
     if "b_upload_area" not in st.session_state or st.session_state["b_upload_area"] not in ids:
         st.session_state["b_upload_area"] = wanted if wanted in ids else ids[0]
     ident = cols[1].selectbox(
-        "Area",
+        t("Area"),
         ids,
         key="b_upload_area",
-        format_func=lambda i: f"all {len(uploaded.ids)} areas" if i == ALL_AREAS else i,
+        format_func=lambda i: t("all {n} areas", n=num(len(uploaded.ids), lang)) if i == ALL_AREAS else i,
     )
-    return uploaded.area(ident), uploaded.notes
+    return uploaded.area(ident, lang), uploaded.notes
 
 
 def _periods(dataset: Dataset, filters: flt.Filters) -> tuple[Period, Period]:
@@ -150,73 +171,81 @@ def _periods(dataset: Dataset, filters: flt.Filters) -> tuple[Period, Period]:
             st.session_state["b_compare"] = (start, end)
         except BriefingError:
             st.session_state["b_compare"] = (period.previous().start, period.previous().end)
-    custom = st.toggle("Choose the comparison period", key="b_custom_compare")
+    custom = st.toggle(t("Choose the comparison period"), key="b_custom_compare")
     if custom:
-        chosen = st.date_input("Comparison period", key="b_compare", min_value=date(1990, 1, 1))
+        chosen = st.date_input(t("Comparison period"), key="b_compare", min_value=date(1990, 1, 1))
         if isinstance(chosen, tuple | list) and len(chosen) == 2:
             return period, Period(chosen[0], chosen[1])
     return period, period.previous()
 
 
-def _figure_frame(rows) -> pd.DataFrame:
+def _figure_frame(rows, lang: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "": [f.label for f in rows],
-            "this period": [f.now for f in rows],
-            "period before": [f.before for f in rows],
-            "change": [f.change_text() for f in rows],
+            "": [text.figure_label(f, lang) for f in rows],
+            t("this period"): [f.now for f in rows],
+            t("period before"): [f.before for f in rows],
+            t("change"): [f.change_text(lang) for f in rows],
         }
     )
 
 
 def _chart(svg: str) -> None:
     """An SVG chart drawn as an image (st.html would strip the SVG); its numbers are also in the tables."""
-    title = svg.split("<title>", 1)[1].split("</title>", 1)[0] if "<title>" in svg else "chart"
+    title = svg.split("<title>", 1)[1].split("</title>", 1)[0] if "<title>" in svg else t("chart")
     st.image(svg, width="stretch", alt=html.unescape(title))
 
 
 def _show(b: Briefing, base_url: str) -> None:
-    st.subheader(_plain(b.area.describe()))
-    st.text(f"{b.period.label()}, compared with {b.compare.label()} (the period before)")
+    lang = b.lang
+    st.subheader(_plain(b.area.describe(lang)))
+    st.text(
+        t(
+            "{period}, compared with {compare} (the period before)",
+            period=b.period.label(lang),
+            compare=b.compare.label(lang),
+        )
+    )
     cols = st.columns(len(b.key))
     for col, f in zip(cols, b.key, strict=True):
-        col.metric(f.label, f"{f.now:,}", delta=f"{f.change_text()} (before: {f.before:,})", delta_color="off")
+        delta = t("{change} (before: {before})", change=f.change_text(lang), before=num(f.before, lang))
+        col.metric(text.figure_label(f, lang), num(f.now, lang), delta=delta, delta_color="off")
     if not b.compare.end < b.period.start:
-        st.warning("The comparison period overlaps the period: pick dates that end before the period starts.")
+        st.warning(t("The comparison period overlaps the period: pick dates that end before the period starts."))
     _exports(b, base_url)
     shape = areas.outline(b.area)
     left, right = st.columns([3, 2])
     with left:
-        st.markdown("**Over time**")
+        st.markdown(f"**{t('Over time')}**")
         _chart(charts.timeline_svg(b, width=700, height=260))
     with right:
-        st.markdown("**Map of the area**")
+        st.markdown(f"**{t('Map of the area')}**")
         _chart(charts.map_svg(b, shape, areas.context(b.area, shape), width=420, height=340))
-    st.markdown("#### Key figures and breakdowns")
-    st.dataframe(_figure_frame(b.key), hide_index=True, width="stretch")
+    st.markdown(f"#### {t('Key figures and breakdowns')}")
+    st.dataframe(_figure_frame(b.key, lang), hide_index=True, width="stretch")
     for i in range(0, len(b.breakdowns), 2):
         for col, part in zip(st.columns(2), b.breakdowns[i : i + 2], strict=False):
             with col:
-                st.markdown(f"**{part.title}**")
+                st.markdown(f"**{t(part.title)}**")
                 _chart(charts.breakdown_svg(b, part, width=460))
-                st.dataframe(_figure_frame(part.rows), hide_index=True, width="stretch")
+                st.dataframe(_figure_frame(part.rows, lang), hide_index=True, width="stretch")
     _records(b)
-    st.markdown("#### How to read these figures")
+    st.markdown(f"#### {t('How to read these figures')}")
     for note in b.notes:
         st.text(f"• {note}")
-    st.markdown("#### Data and filters")
+    st.markdown(f"#### {t('Data and filters')}")
     st.text(b.dataset_note())
-    st.text(f"Filters in force: {text.filters_text(b)}")
+    st.text(t("Filters in force: {filters}", filters=text.filters_text(b)))
 
 
 def _records(b: Briefing) -> None:
-    st.markdown("#### Most serious records in the period")
-    st.caption("Highest force level first, then newest. The numbers in brackets are the footnotes below.")
+    st.markdown(f"#### {t('Most serious records in the period')}")
+    st.caption(t("Highest force level first, then newest. The numbers in brackets are the footnotes below."))
     if not b.serious:
-        st.text("No records in the period.")
+        st.text(t("No records in the period."))
         return
     st.dataframe(pd.DataFrame(text.record_rows(b)), hide_index=True, width="stretch")
-    st.markdown("**Sources**")
+    st.markdown(f"**{t('Sources')}**")
     st.text("\n".join(f"[{n}] {s}" for n, s in enumerate(b.footnotes(), start=1)))
 
 
@@ -225,7 +254,7 @@ def _exports(b: Briefing, base_url: str) -> None:
     memo = text.to_text(b, base_url)
     cols = st.columns([1, 1, 1, 3])
     cols[0].download_button(
-        "PDF (letter)",
+        t("PDF (letter)"),
         data=lambda: output.briefing_pdf(b, base_url),
         file_name=f"{stem}.pdf",
         mime="application/pdf",
@@ -234,10 +263,10 @@ def _exports(b: Briefing, base_url: str) -> None:
         key="b_pdf",
     )
     cols[1].download_button(
-        "Text for a memo", memo, file_name=f"{stem}.txt", mime="text/plain", on_click="ignore", key="b_txt"
+        t("Text for a memo"), memo, file_name=f"{stem}.txt", mime="text/plain", on_click="ignore", key="b_txt"
     )
-    with cols[2].popover("Charts (PNG)"):
-        st.caption("Each chart on its own, titled with the area, dates and dataset.")
+    with cols[2].popover(t("Charts (PNG)")):
+        st.caption(t("Each chart on its own, titled with the area, dates and dataset."))
         for part in ["timeline", "map", *(p.column for p in b.breakdowns)]:
             st.download_button(
                 charts.chart_title(part, b),
@@ -247,8 +276,8 @@ def _exports(b: Briefing, base_url: str) -> None:
                 on_click="ignore",
                 key=f"b_png_{part}",
             )
-    with st.expander("Link to this briefing, and text to copy into a memo"):
-        st.caption("This link reopens the same briefing (area, dates and filters):")
+    with st.expander(t("Link to this briefing, and text to copy into a memo")):
+        st.caption(t("This link reopens the same briefing (area, dates and filters):"))
         st.code(text.permalink(b, base_url), language=None)
         st.code(memo, language=None)
 
@@ -259,13 +288,15 @@ def render() -> None:
     if dataset is None:
         return
     common.demo_banner(dataset)
-    st.title("Briefing")
+    st.title(t("Briefing"))
     st.caption(
-        "What happened in one area and period, compared with the period before. The dates and other filters "
-        "are in the sidebar; the comparison period is the same length, just before, unless you choose one."
+        t(
+            "What happened in one area and period, compared with the period before. The dates and other filters "
+            "are in the sidebar; the comparison period is the same length, just before, unless you choose one."
+        )
     )
     if not len(dataset.records):
-        st.info("This dataset has no records yet.")
+        st.info(t("This dataset has no records yet."))
         return
     area, notes = _pick_area(dataset)
     period, compare = _periods(dataset, filters)
@@ -280,7 +311,15 @@ def render() -> None:
     common.sync_url(filters, extra)
     for note in notes:
         st.info(_plain(note), icon=":material/info:")
-    b = _briefing(dataset.name, dataset.version, area, period, compare, filters.with_(date_from=None, date_to=None))
+    b = _briefing(
+        dataset.name,
+        dataset.version,
+        area,
+        period,
+        compare,
+        filters.with_(date_from=None, date_to=None),
+        common.lang(),
+    )
     if notes:
         from dataclasses import replace
 

@@ -158,19 +158,34 @@ def sidebar_filters(extra_keep: dict | None = None) -> tuple[Dataset, flt.Filter
     dates = side.date_input(
         t("Dates"), key=WIDGET_PREFIX + "dates", min_value=min(lo, date(1990, 1, 1)), max_value=max(hi, date.today())
     )
+    choose = t("Choose options")  # Streamlit's own placeholder is English only
     place = side.expander(t("Place"), expanded=True)
-    states = place.multiselect(t("State"), dataset.values("state"), key=WIDGET_PREFIX + "states")
+    states = place.multiselect(t("State"), dataset.values("state"), key=WIDGET_PREFIX + "states", placeholder=choose)
     counties = place.multiselect(
-        t("County"), dataset.values("county_fips"), key=WIDGET_PREFIX + "counties", format_func=_label("county_fips")
+        t("County"),
+        dataset.values("county_fips"),
+        key=WIDGET_PREFIX + "counties",
+        format_func=_label("county_fips"),
+        placeholder=choose,
     )
-    cities = place.multiselect(t("City"), dataset.values("city"), key=WIDGET_PREFIX + "cities")
-    districts = place.multiselect(t("Council district"), dataset.values("district"), key=WIDGET_PREFIX + "districts")
+    cities = place.multiselect(t("City"), dataset.values("city"), key=WIDGET_PREFIX + "cities", placeholder=choose)
+    districts = place.multiselect(
+        t("Council district"), dataset.values("district"), key=WIDGET_PREFIX + "districts", placeholder=choose
+    )
     who = side.expander(t("Who and what"), expanded=True)
     groups = who.multiselect(
-        t("Targeted group"), schema.taxonomies["targeted_groups"].values, key=WIDGET_PREFIX + "groups", format_func=term
+        t("Targeted group"),
+        schema.taxonomies["targeted_groups"].values,
+        key=WIDGET_PREFIX + "groups",
+        format_func=term,
+        placeholder=choose,
     )
     forces = who.multiselect(
-        t("Force type"), schema.taxonomies["force_types"].values, key=WIDGET_PREFIX + "forces", format_func=term
+        t("Force type"),
+        schema.taxonomies["force_types"].values,
+        key=WIDGET_PREFIX + "forces",
+        format_func=term,
+        placeholder=choose,
     )
     min_force = who.selectbox(
         t("Minimum force level"),
@@ -179,16 +194,25 @@ def sidebar_filters(extra_keep: dict | None = None) -> tuple[Dataset, flt.Filter
         format_func=lambda v: term(v) if v else t("any (including not recorded)"),
     )
     agencies = who.multiselect(
-        t("Agency"), schema.taxonomies["agencies"].values, key=WIDGET_PREFIX + "agencies", format_func=term
+        t("Agency"),
+        schema.taxonomies["agencies"].values,
+        key=WIDGET_PREFIX + "agencies",
+        format_func=term,
+        placeholder=choose,
     )
     types = who.multiselect(
-        t("Encounter type"), schema.taxonomies["encounter_types"].values, key=WIDGET_PREFIX + "types", format_func=term
+        t("Encounter type"),
+        schema.taxonomies["encounter_types"].values,
+        key=WIDGET_PREFIX + "types",
+        format_func=term,
+        placeholder=choose,
     )
     verification = who.multiselect(
         t("Verification"),
         schema.taxonomies["verification"].values,
         key=WIDGET_PREFIX + "verification",
         format_func=term,
+        placeholder=choose,
     )
 
     date_from, date_to = dates if isinstance(dates, tuple | list) and len(dates) == 2 else (lo, hi)

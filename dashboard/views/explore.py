@@ -8,23 +8,47 @@ common.get_dataset; no more than one page of records is sent to the browser.
 from __future__ import annotations
 
 import functools
+from datetime import date
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard import i18n
 from dashboard.explore import aggregate, export, figures, mapfig, mapgeo, records, summaries
 from dashboard.explore import filters as flt
+from dashboard.explore.summaries import tr
 from dashboard.views import common
+from dashboard.views.common import t
 
 POINT_BUDGET = 3000
 PAGE_SIZE = 50
-MAP_MODES = {"points": "Points or hexagons", "state": "States", "county": "Counties", "district": "Council districts"}
-PERIODS = {"month": "Month", "week": "Week"}
+MAP_MODES = {
+    "points": tr("Points or hexagons"),
+    "state": tr("States"),
+    "county": tr("Counties"),
+    "district": tr("Council districts"),
+}
+PERIODS = {"month": tr("Month"), "week": tr("Week")}
 BREAKDOWNS = (
-    ("targeted_groups", "targeted group", "Targeted groups"),
-    ("agencies", "agency", "Agencies"),
-    ("encounter_type", "encounter type", "Encounter types"),
+    ("targeted_groups", tr("targeted group"), tr("Targeted groups")),
+    ("agencies", tr("agency"), tr("Agencies")),
+    ("encounter_type", tr("encounter type"), tr("Encounter types")),
+)
+# Headers of the tables of numbers behind the charts (English column names; t() gives the reader's)
+TABLE_HEADERS = (
+    tr("force_level"),
+    tr("location_precision"),
+    tr("records"),
+    tr("latitude"),
+    tr("longitude"),
+    tr("name"),
+    tr("state"),
+    tr("county_fips"),
+    tr("district"),
+    tr("period"),
+    tr("total"),
+    tr("value"),
 )
 CHART_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
 MAP_CONFIG = {
@@ -50,8 +74,17 @@ def _headline(name: str, version: int, filters: flt.Filters) -> dict:
     return aggregate.headline(common.get_dataset(name), _mask(name, version, filters))
 
 
+def _readable(table: pd.DataFrame, lang: str, values: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A table of numbers for a reader: headers in the language, taxonomy values (in `values`) too.
+    English tables are returned as they are."""
+    if lang == "en":
+        return table
+    table = table.assign(**{c: table[c].astype(str).map(lambda v: i18n.term(v, lang)) for c in values})
+    return table.rename(columns={c: i18n.t(str(c), lang) for c in table.columns})
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _map(name: str, version: int, filters: flt.Filters, mode: str) -> dict:
+def _map(name: str, version: int, filters: flt.Filters, mode: str, lang: str = "en") -> dict:
     """The map figure, its sentence, its numbers, and what a selection needs to find records."""
     ds, m = common.get_dataset(name), _mask(name, version, filters)
     ext = aggregate.map_extent(ds, m)
@@ -59,23 +92,27 @@ def _map(name: str, version: int, filters: flt.Filters, mode: str) -> dict:
     if mode == "points":
         xs = mapfig.x_scale(view)
         kind, frame = aggregate.map_points(ds, m, POINT_BUDGET, mapfig.hex_size_for(view), xs)
-        fig = mapfig.points_figure(frame, view) if kind == "points" else mapfig.cells_figure(frame, view)
-        sentence = summaries.map_sentence(kind, frame, total, ext["outside"])
+        draw = mapfig.points_figure if kind == "points" else mapfig.cells_figure
+        fig = draw(frame, view, lang)
+        sentence = summaries.map_sentence(kind, frame, total, ext["outside"], lang)
         if kind == "points":
             table = frame.assign(force_level=frame["force_level"].astype(str).replace("", "not recorded"))
             table = table.groupby(["force_level", "location_precision"], observed=True).size()
             table = table.rename("records").reset_index().sort_values("records", ascending=False)
+            table = _readable(table, lang, ("force_level", "location_precision"))
         else:
             table = frame.sort_values("records", ascending=False).head(200)[["latitude", "longitude", "records"]]
+            table = _readable(table, lang)
         return {"fig": fig, "kind": kind, "sentence": sentence, "table": table, "attrs": dict(frame.attrs)}
     counts = aggregate.counts_by_area(ds, m, mode)
     column = counts.columns[0]
     box = mapgeo.bounds(mode, counts[column].tolist())
     wide = box is None or mode == "state" or (box[1] - box[0]) > 0.6 * (mapgeo.CONUS[1] - mapgeo.CONUS[0])
     area_view = view if wide else _padded(box)
-    fig = mapfig.choropleth_figure(counts, mode, area_view)
+    fig = mapfig.choropleth_figure(counts, mode, area_view, lang)
     table = counts.assign(name=[mapgeo.area_name(mode, i) for i in counts[column]])[["name", column, "records"]]
-    return {"fig": fig, "kind": mode, "sentence": summaries.area_sentence(counts, mode, total), "table": table}
+    sentence = summaries.area_sentence(counts, mode, total, lang)
+    return {"fig": fig, "kind": mode, "sentence": sentence, "table": _readable(table, lang)}
 
 
 def _padded(box):
@@ -84,28 +121,33 @@ def _padded(box):
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _timeline(name: str, version: int, filters: flt.Filters, freq: str) -> dict:
+def _timeline(name: str, version: int, filters: flt.Filters, freq: str, lang: str = "en") -> dict:
     tl = aggregate.timeline(common.get_dataset(name), _mask(name, version, filters), freq)
     table = tl.pivot_table(index="period", columns="force_level", values="records", aggfunc="sum", fill_value=0)
     table = table[figures.level_order(table.columns)]
     table.index = table.index.strftime("%Y-%m" if freq == "month" else "%Y-%m-%d")
+    table = table.assign(total=table.sum(axis=1)).reset_index()
+    if lang != "en":  # force levels are columns here: their labels become headers
+        table = table.rename(
+            columns={c: i18n.term(str(c), lang) for c in table.columns if c not in ("period", "total")}
+        )
     return {
-        "fig": figures.timeline_figure(tl, freq),
-        "sentence": summaries.timeline_sentence(tl, freq, tl.attrs["too_coarse"]),
-        "table": table.assign(total=table.sum(axis=1)).reset_index(),
+        "fig": figures.timeline_figure(tl, freq, lang),
+        "sentence": summaries.timeline_sentence(tl, freq, tl.attrs["too_coarse"], lang),
+        "table": _readable(table, lang),
         "too_coarse": tl.attrs["too_coarse"],
     }
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
-def _breakdown(name: str, version: int, filters: flt.Filters, column: str, noun: str) -> dict:
+def _breakdown(name: str, version: int, filters: flt.Filters, column: str, noun: str, lang: str = "en") -> dict:
     ds, m = common.get_dataset(name), _mask(name, version, filters)
     counts = aggregate.counts_by(ds, m, column)
     multi = column in ("targeted_groups", "agencies", "force_types")
     return {
-        "fig": figures.bar_figure(counts, noun) if len(counts) else None,
-        "sentence": summaries.breakdown_sentence(counts, noun, int(m.sum()), multi),
-        "table": counts.rename(columns={"value": noun}),
+        "fig": figures.bar_figure(counts, noun, lang) if len(counts) else None,
+        "sentence": summaries.breakdown_sentence(counts, noun, int(m.sum()), multi, lang),
+        "table": _readable(counts, lang, ("value",)).rename(columns={i18n.t("value", lang): i18n.t(noun, lang)}),
     }
 
 
@@ -117,10 +159,10 @@ def _order(name: str, version: int) -> np.ndarray:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _table(name: str, version: int, filters: flt.Filters, page: int) -> tuple[pd.DataFrame, int, int]:
+def _table(name: str, version: int, filters: flt.Filters, page: int, lang: str = "en") -> tuple[pd.DataFrame, int, int]:
     ds, m = common.get_dataset(name), _mask(name, version, filters)
     rows, pages = aggregate.table_page(ds, m, page=page, page_size=PAGE_SIZE, order=_order(name, version))
-    return records.table_frame(rows), pages, int(m.sum())
+    return records.table_frame(rows, lang), pages, int(m.sum())
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -184,35 +226,42 @@ def _clear_map_selection() -> None:
 
 
 def _numbers(label: str, table: pd.DataFrame) -> None:
-    with st.expander(f"{label} as a table"):
+    """The numbers behind a chart; `label` is already in the page's language."""
+    with st.expander(t("{label} as a table", label=label)):
         st.dataframe(table, hide_index=True, width="stretch")
 
 
 def _headline_figures(h: dict) -> None:
+    lang = common.lang()
     cols = st.columns(4)
-    cols[0].metric("Encounters", common.fmt_int(h["encounters"]), help="Records matching the filters.")
+    cols[0].metric(t("Encounters"), i18n.num(h["encounters"], lang), help=t("Records matching the filters."))
     cols[1].metric(
-        "People affected",
-        common.fmt_int(h["people_affected"]),
-        help=f"Sum over the matching records; {h['people_unknown']:,} records do not give a number.",
+        t("People affected"),
+        i18n.num(h["people_affected"], lang),
+        help=t(
+            "Sum over the matching records; {n} records do not give a number.",
+            n=i18n.num(h["people_unknown"], lang),
+        ),
     )
     cols[2].metric(
-        "Weapon displayed or worse",
-        common.fmt_share(h["weapon_share"]),
-        help=f"Share of the {h['force_recorded']:,} matching records where force was recorded.",
+        t("Weapon displayed or worse"),
+        common.fmt_share(h["weapon_share"]),  # es_US writes shares as en_US does (45%), rounded the same way
+        help=t("Share of the {n} matching records where force was recorded.", n=i18n.num(h["force_recorded"], lang)),
     )
     cols[3].metric(
-        "Corroborated or documented",
+        t("Corroborated or documented"),
         common.fmt_share(h["confirmed_share"]),
-        help="Share of the matching records confirmed by two or more sources, or by video, court or official records.",
+        help=t(
+            "Share of the matching records confirmed by two or more sources, or by video, court or official records."
+        ),
     )
 
 
 def _map_section(dataset, filters: flt.Filters) -> tuple[str, ...] | None:
     """Draw the map; return the ids of the records selected on it (None: no selection)."""
-    st.subheader("Map")
-    mode = st.radio("Show", list(MAP_MODES), format_func=MAP_MODES.get, key="x_map", horizontal=True)
-    data = _map(dataset.name, dataset.version, filters, mode)
+    st.subheader(t("Map"))
+    mode = st.radio(t("Show"), list(MAP_MODES), format_func=lambda k: t(MAP_MODES[k]), key="x_map", horizontal=True)
+    data = _map(dataset.name, dataset.version, filters, mode, common.lang())
     event = st.plotly_chart(
         data["fig"],
         key=f"x_map_chart_{st.session_state['x_map_round']}",
@@ -220,15 +269,17 @@ def _map_section(dataset, filters: flt.Filters) -> tuple[str, ...] | None:
         selection_mode=("points", "box", "lasso"),
         width="stretch",
         config=MAP_CONFIG,
-        alt="Map of the matching encounters",
+        alt=t("Map of the matching encounters"),
     )
     st.caption(common.md_escape(data["sentence"]))
     st.caption(
-        "Drag a box (or pick the lasso in the toolbar) over points, cells or area dots to list those records "
-        "below; double-click the map to clear. Boundaries: US Census states and counties. No map tiles are "
-        "loaded, so the map works offline."
+        t(
+            "Drag a box (or pick the lasso in the toolbar) over points, cells or area dots to list those records "
+            "below; double-click the map to clear. Boundaries: US Census states and counties. No map tiles are "
+            "loaded, so the map works offline."
+        )
     )
-    _numbers("Map numbers", data["table"])
+    _numbers(t("Map numbers"), data["table"])
     points = event.get("selection", {}).get("points", []) if event else []
     keys = mapfig.selection_keys(points, data["kind"])
     if not keys:
@@ -239,61 +290,78 @@ def _map_section(dataset, filters: flt.Filters) -> tuple[str, ...] | None:
 
 
 def _timeline_section(dataset, filters: flt.Filters) -> None:
-    st.subheader("Over time")
-    freq = st.radio("Count by", list(PERIODS), format_func=PERIODS.get, key="x_period", horizontal=True)
-    data = _timeline(dataset.name, dataset.version, filters, freq)
+    st.subheader(t("Over time"))
+    freq = st.radio(t("Count by"), list(PERIODS), format_func=lambda k: t(PERIODS[k]), key="x_period", horizontal=True)
+    data = _timeline(dataset.name, dataset.version, filters, freq, common.lang())
     if len(data["table"]):
-        st.plotly_chart(data["fig"], width="stretch", config=CHART_CONFIG, alt="Encounters per period by force level")
+        st.plotly_chart(
+            data["fig"], width="stretch", config=CHART_CONFIG, alt=t("Encounters per period by force level")
+        )
     st.caption(common.md_escape(data["sentence"]))
-    _numbers("Timeline numbers", data["table"])
+    _numbers(t("Timeline numbers"), data["table"])
 
 
 def _breakdown_section(dataset, filters: flt.Filters) -> None:
-    st.subheader("Who, which agency, what kind")
+    st.subheader(t("Who, which agency, what kind"))
+    lang = common.lang()
     for col, (column, noun, title) in zip(st.columns(3), BREAKDOWNS, strict=True):
         with col:
-            data = _breakdown(dataset.name, dataset.version, filters, column, noun)
-            st.markdown(f"**{title}**")
+            data = _breakdown(dataset.name, dataset.version, filters, column, noun, lang)
+            st.markdown(f"**{t(title)}**")
             if data["fig"] is not None:
-                st.plotly_chart(data["fig"], width="stretch", config=CHART_CONFIG, alt=f"Records per {noun}")
+                alt = t("Records per {noun}", noun=t(noun))
+                st.plotly_chart(data["fig"], width="stretch", config=CHART_CONFIG, alt=alt)
             st.caption(common.md_escape(data["sentence"]))
-            _numbers(f"{title}", data["table"])
+            _numbers(t(title), data["table"])
 
 
 def _records_section(dataset, filters: flt.Filters, selected: tuple[str, ...] | None) -> None:
-    st.subheader("Records")
+    lang = common.lang()
+    st.subheader(t("Records"))
     shown = filters if selected is None else filters.with_(ids=selected)
     if selected is not None:
         c1, c2 = st.columns([3, 1])
-        c1.info(f"Showing the {len(selected):,} records selected on the map.", icon=":material/select:")
-        c2.button("Clear map selection", on_click=_clear_map_selection, icon=":material/close:")
+        c1.info(
+            t("Showing the {n} records selected on the map.", n=i18n.num(len(selected), lang)), icon=":material/select:"
+        )
+        c2.button(t("Clear map selection"), on_click=_clear_map_selection, icon=":material/close:")
     if st.session_state.get("_x_page_for") != shown:  # new filters or selection: back to the first page
         st.session_state["_x_page_for"] = shown
         st.session_state.pop("x_page", None)  # the widget starts again at its default, page 1
     page = st.session_state.get("x_page", 1)
-    frame, pages, total = _table(dataset.name, dataset.version, shown, page - 1)
+    frame, pages, total = _table(dataset.name, dataset.version, shown, page - 1, lang)
     if page > pages:  # fewer pages than before (the filters changed): back to the first
         page = 1
         st.session_state.pop("x_page", None)
-        frame, pages, total = _table(dataset.name, dataset.version, shown, 0)
+        frame, pages, total = _table(dataset.name, dataset.version, shown, 0, lang)
     first = (page - 1) * PAGE_SIZE + 1
     if total:
         st.caption(
-            f"Records {first:,}–{first + len(frame) - 1:,} of {total:,}, newest first. Select a row for details."
+            t(
+                "Records {first}–{last} of {total}, newest first. Select a row for details.",
+                first=i18n.num(first, lang),
+                last=i18n.num(first + len(frame) - 1, lang),
+                total=i18n.num(total, lang),
+            )
         )
     else:
-        st.caption("No record matches these filters.")
+        st.caption(t("No record matches these filters."))
     table_key = f"x_table_{abs(hash((shown, page))) % 10**9}"
+    labels = {c: records.column_label(c, lang) for c in frame.columns if c != "source"} if lang != "en" else {}
+    source = records.column_label("source", lang) if lang != "en" else "source"
+    labels["source"] = source
     st.dataframe(
-        frame,
+        frame.rename(columns=labels),
         hide_index=True,
         width="stretch",
         key=table_key,
         on_select=functools.partial(_open_record, table_key, tuple(frame["id"])),
         selection_mode="single-row",
         column_config={
-            "source": st.column_config.LinkColumn("first source", display_text="open ↗", validate=r"^https?://"),
-            "id": st.column_config.TextColumn("id"),
+            source: st.column_config.LinkColumn(
+                records.column_label("source", lang), display_text=t("open ↗"), validate=r"^https?://"
+            ),
+            labels.get("id", "id"): st.column_config.TextColumn("id"),
         },
     )
     if pages > 1:
@@ -302,10 +370,11 @@ def _records_section(dataset, filters: flt.Filters, selected: tuple[str, ...] | 
 
 
 def _downloads(dataset, filters: flt.Filters, total: int) -> None:
+    n = i18n.num(total, common.lang())
     c1, c2 = st.columns(2)
     stem = f"{dataset.name}-v{dataset.version}-filtered"
     c1.download_button(
-        f"Download CSV ({total:,} records)",
+        t("Download CSV ({n} records)", n=n),
         data=_export(dataset.name, filters, "csv"),
         file_name=f"{stem}.csv",
         mime="text/csv",
@@ -314,7 +383,7 @@ def _downloads(dataset, filters: flt.Filters, total: int) -> None:
         key="x_csv",
     )
     c2.download_button(
-        f"Download GeoJSON ({total:,} records)",
+        t("Download GeoJSON ({n} records)", n=n),
         data=_export(dataset.name, filters, "geojson"),
         file_name=f"{stem}.geojson",
         mime="application/geo+json",
@@ -323,40 +392,48 @@ def _downloads(dataset, filters: flt.Filters, total: int) -> None:
         key="x_geojson",
     )
     st.caption(
-        "Downloads hold the records in the table (all pages). Cells that a spreadsheet would run as a formula "
-        "start with an apostrophe."
+        t(
+            "Downloads hold the records in the table (all pages). Cells that a spreadsheet would run as a formula "
+            "start with an apostrophe."
+        )
     )
 
 
 def _record_detail(dataset, record_id: str) -> None:
     rows = dataset.records.loc[dataset.records["encounter_id"] == record_id]
     if rows.empty:
-        st.warning(f"No record with id {common.md_escape(record_id)} in this dataset.", icon=":material/search_off:")
+        st.warning(
+            t("No record with id {id} in this dataset.", id=common.md_escape(record_id)), icon=":material/search_off:"
+        )
         return
-    _record_dialog(records.detail(rows.iloc[0].to_dict()), dataset.name)
+    # The dialog's title is in the page's language, so the dialog is made here rather than at import
+    dialog = st.dialog(t("Record"), width="large", on_dismiss=_close_record)(_record_dialog)
+    dialog(records.detail(rows.iloc[0].to_dict(), common.lang()), dataset.name)
 
 
-@st.dialog("Record", width="large", on_dismiss=_close_record)
 def _record_dialog(d: dict, dataset_name: str) -> None:
     st.subheader(common.md_escape(d["title"]))  # escaped: record text is never Markdown
     st.text(d["id"])
-    st.text(d["summary"] or "No summary.")
-    facts = pd.DataFrame({"field": list(d["facts"]), "value": list(d["facts"].values())})
+    st.text(d["summary"] or t("No summary."))
+    facts = pd.DataFrame({t("field"): [t(k) for k in d["facts"]], t("value"): list(d["facts"].values())})
     st.dataframe(facts, hide_index=True, width="stretch", height=35 * (len(facts) + 1) + 3)
-    st.markdown("**Sources**")
+    st.markdown(f"**{t('Sources')}**")
     for i, (source, link) in enumerate(d["sources"], start=1):
         if link:  # http(s) only; anything else (a citation, a javascript: address) stays text
-            st.link_button(f"Source {i}", source, icon=":material/open_in_new:")
+            st.link_button(t("Source {n}", n=i), source, icon=":material/open_in_new:")
         st.text(source)
-    st.markdown("**Official response**")
-    st.text(d["official_response"] or "None recorded.")
+    st.markdown(f"**{t('Official response')}**")
+    st.text(d["official_response"] or t("None recorded."))
     if d["notes"]:
-        st.markdown("**Precision notes**")
+        st.markdown(f"**{t('Precision notes')}**")
         for note in d["notes"]:
             st.text(note)
-    st.markdown("**Permalink**")
-    st.code(_permalink({"dataset": dataset_name, "record": d["id"]}), language=None)
-    st.button("Close", on_click=_close_record)
+    st.markdown(f"**{t('Permalink')}**")
+    query = {"dataset": dataset_name, "record": d["id"]}
+    if "lang" in st.query_params:  # the link opens the record in the language it was shared in
+        query["lang"] = common.lang()
+    st.code(_permalink(query), language=None)
+    st.button(t("Close"), on_click=_close_record)
 
 
 def _permalink(query: dict) -> str:
@@ -372,6 +449,14 @@ def _permalink(query: dict) -> str:
 # ---------------------------------------------------------------------------- page
 
 
+def _as_of(dataset, lang: str) -> str:
+    """The dataset's "as of" date as written in the language (English keeps the ISO date)."""
+    try:
+        return dataset.as_of if lang == "en" else i18n.day(date.fromisoformat(str(dataset.as_of)), lang, "long")
+    except ValueError:
+        return str(dataset.as_of)
+
+
 def render() -> None:
     _init_state()
     extra = {
@@ -382,10 +467,12 @@ def render() -> None:
     if dataset is None:
         return
     common.demo_banner(dataset)
-    st.title("Federal enforcement encounters")
-    described = "; ".join(filters.describe()) or "no filters"
-    title = dataset.metadata.get("title", dataset.name)
-    st.caption(common.md_escape(f"{title} · data as of {dataset.as_of} · {described}"))
+    lang = common.lang()
+    st.title(t("Federal enforcement encounters"))
+    described = "; ".join(summaries.describe_filters(filters, lang)) or t("no filters")
+    title = t(str(dataset.metadata.get("title", dataset.name)))  # the shipped datasets' titles are in the catalog
+    line = t("{title} · data as of {date} · {filters}", title=title, date=_as_of(dataset, lang), filters=described)
+    st.caption(common.md_escape(line))
     _headline_figures(_headline(dataset.name, dataset.version, filters))
     record_id = (st.query_params.get_all("record") or [""])[0]
     if record_id:
