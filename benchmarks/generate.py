@@ -26,11 +26,12 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from dashboard import demo  # noqa: E402
 from dashboard.geo import counties_geojson, places  # noqa: E402
 from dashboard.schema import load_schema  # noqa: E402
 
 SEED = 20260101
-GENERATOR_VERSION = 1  # bump when the output for a given (n, seed) changes: cached files are keyed on it
+GENERATOR_VERSION = 2  # bump when the output for a given (n, seed) changes: cached files are keyed on it
 # A fixed span in the past, so "date is in the future" never depends on the day the benchmark runs.
 START, END = np.datetime64("2022-01-01"), np.datetime64("2025-12-31")
 CITY_POOL = 3000  # distinct gazetteer places used
@@ -59,29 +60,8 @@ COLUMNS = [
     "sources",
     "last_updated",
 ]
-PLACE_WORDS = {
-    "stop": "a sidewalk",
-    "vehicle stop": "a road",
-    "home raid": "a residence",
-    "workplace raid": "a workplace",
-    "courthouse arrest": "a courthouse",
-    "protest response": "a public gathering",
-    "arrest": "a public place",
-    "detention": "a holding facility",
-    "shooting": "a parking area",
-    "other": "a public place",
-}
-RESPONSES = np.array(
-    [
-        "",
-        "",
-        "",
-        "Demonstration record: the agency did not respond to requests for comment.",
-        "Demonstration record: the agency said it could not verify the account.",
-        "Demonstration record: the agency said its officers followed policy.",
-    ],
-    dtype=object,
-)
+# The same wording as the shipped demonstration records (one definition, in dashboard/demo.py).
+RESPONSES = np.array(demo.RESPONSES, dtype=object)
 
 
 def _city_pool(gaz: pd.DataFrame, seed: int) -> np.ndarray:
@@ -205,7 +185,7 @@ def generate(n: int, seed: int = SEED) -> pd.DataFrame:
     ids = pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(7)
     ids = ("BENCH-" + ids).to_numpy(dtype=object)
     where = pd.Series(np.where(city_out != "", city_out, state), dtype=object)
-    words = pd.Series(etype, dtype=object).map(PLACE_WORDS)
+    words = pd.Series(etype, dtype=object).map(demo.PLACE_WORDS)
     summary = "[DEMO] Fictional benchmark record: an encounter at " + words + " in " + where + ". Not a real event."
     url = "https://example.org/bench/" + pd.Series(ids, dtype=object) + "/source-"
     sources = url + "1"
@@ -245,14 +225,11 @@ def generate(n: int, seed: int = SEED) -> pd.DataFrame:
 def _add_near_duplicates(frame: pd.DataFrame) -> None:
     """Every 250th record is reported twice (a second source's version), so the duplicate flag has work."""
     first = np.arange(45, len(frame) - 1, 250)
-    for col in ("date", "state", "city", "latitude", "longitude", "location_precision", "agencies", "county_fips"):
+    columns = ("date", "last_updated", "state", "county_fips", "city", "region", "latitude", "longitude")
+    for col in (*columns, "location_precision", "agencies"):
         values = frame[col].to_numpy(dtype=object).copy()
         values[first + 1] = values[first]
         frame[col] = values
-    # region follows the copied place, so a copied row stays consistent
-    region = frame["region"].to_numpy(dtype=object).copy()
-    region[first + 1] = region[first]
-    frame["region"] = region
 
 
 def csv_path(work: Path, n: int, seed: int = SEED) -> Path:

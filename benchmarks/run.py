@@ -13,7 +13,8 @@ same time, on the same published data:
   explore      AppTest rerun time after each sidebar change on Explore: median and worst
   briefing     the same on the Briefing page
   payload      the largest ForwardMsg a run sends to the browser (ByteSize of the serialised proto)
-  memory       VmRSS of a `streamlit run` server with 1 and with 10 Chromium pages loaded
+  memory       VmRSS of a `streamlit run` server with 1 and with 10 Chromium pages loaded (the pages
+               do not draw plotly charts: the server's work is the same, the browser's is not measured)
   browser      Playwright: navigation until the map's SVG is drawn (warm server and first visitor)
 
 It prints a Markdown table (both implementations, the ratio reference / dashboard, the target and
@@ -77,14 +78,23 @@ TARGETS = {
     "explore_median_s": ("≤ 0.1 s and ≥ 8× faster", lambda v, r, n: v <= 0.1 and r is not None and r >= 8, TARGET_N),
     "explore_worst_s": ("≤ 0.3 s", lambda v, r, n: v <= 0.3, TARGET_N),
     "payload_bytes": ("≤ 2 MB at any N", lambda v, r, n: v <= 2 * MB, None),
+    "ws_bytes": ("≤ 2 MB at any N", lambda v, r, n: v <= 2 * MB, None),
     "rss_10_mb": ("≤ 1,500 MB", lambda v, r, n: v <= 1500, TARGET_N),
     "rss_added_mb": ("≤ 50 MB", lambda v, r, n: v <= 50, TARGET_N),
     "browser_warm_s": ("≤ 3 s", lambda v, r, n: v <= 3, TARGET_N),
 }
 
 
+def loadavg() -> str:
+    """The 1-minute load average (the machine is shared: this says how busy it was)."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
 def log(message: str) -> None:
-    print(f"[{datetime.now().strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+    print(f"[{datetime.now().strftime('%H:%M:%S')}] (load {loadavg()}) {message}", file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------- machine
@@ -93,12 +103,12 @@ def log(message: str) -> None:
 def machine() -> dict:
     cpu = ""
     with contextlib.suppress(OSError):
-        cpu = next(
-            (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), ""
-        )
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+        cpu = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")
     ram = ""
     with contextlib.suppress(OSError, StopIteration):
-        kb = int(next(line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal")))
+        lines = Path("/proc/meminfo").read_text().splitlines()
+        kb = int(next(line.split()[1] for line in lines if line.startswith("MemTotal")))
         ram = f"{kb / 1024 / 1024:.1f} GiB"
     versions = {}
     for module in ("streamlit", "pandas", "numpy", "pyarrow", "plotly"):
@@ -196,9 +206,7 @@ def published(root: Path, csv: Path) -> bool:
 
 def _worker(args: list[str], root: Path, timeout: float) -> dict:
     env = dict(os.environ, ENCOUNTERS_DATA_DIR=str(root), PYTHONPATH=str(REPO))
-    proc = subprocess.run(
-        [PY, str(WORKER), *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
-    )
+    proc = subprocess.run([PY, str(WORKER), *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode != 0 or not lines:
         raise RuntimeError(f"worker {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -303,19 +311,29 @@ def chromium():
 
 LOADED_JS = """() => !!document.querySelector('[data-testid="stMetric"]')
     && !document.querySelector('[data-testid="stStatusWidget"]')"""
-# The map: the plotly chart keyed "map" (element class st-key-map) if there is one, else the first
-# plotly chart on the page. Drawn = its SVG holds a drawn trace (points, lines or filled shapes).
+# The map: the first plotly chart whose element key names a map (element class st-key-...map...), if
+# there is one, else the first plotly chart on the page. Drawn = its SVG holds a drawn trace (points,
+# lines or filled shapes).
 MAP_JS = """() => {
-    const keyed = document.querySelector('.st-key-map .js-plotly-plot');
+    const keyed = document.querySelector('[class*="st-key-"][class*="map"] .js-plotly-plot');
     const plot = keyed || document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
     if (!plot) return false;
     const drawn = plot.querySelector('.scatterlayer .trace path, .barlayer .trace path, .layer-above path, .shapelayer path');
-    return drawn ? (keyed ? 'key=map' : 'first plotly chart') : false;
+    return drawn ? (keyed ? 'chart keyed as a map' : 'first plotly chart') : false;
 }"""
 
 
-def _open(browser, url: str, timeout_s: float) -> tuple[object, bool]:
+def mem_available_mb() -> float:
+    with open("/proc/meminfo") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("MemAvailable")) / 1024
+
+
+def _open(browser, url: str, timeout_s: float, draw_charts: bool = True) -> tuple[object, bool]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    if not draw_charts:
+        # Refuse Streamlit's plotly bundle: charts are not drawn, the server does the same work. Ten pages
+        # each drawing a million SVG points (the reference) would need more memory than the machine has.
+        context.route(re.compile(r".*/PlotlyChart\.[^/]*\.js$"), lambda route: route.abort())
     page = context.new_page()
     page.goto(url, wait_until="commit")
     try:
@@ -326,15 +344,19 @@ def _open(browser, url: str, timeout_s: float) -> tuple[object, bool]:
 
 
 def memory(impl: str, root: Path, sessions: int, timeout_s: float) -> dict:
+    """Server VmRSS with 1 page loaded, then with `sessions` pages (charts not drawn, see _open)."""
     with server(impl, root) as (proc, base), chromium() as browser:
-        pages, loaded = [], []
+        pages, loaded, stopped = [], [], ""
         t0 = time.monotonic()
-        page, ok = _open(browser, base + "/", timeout_s)
+        page, ok = _open(browser, base + "/", timeout_s, draw_charts=False)
         pages.append(page)
         loaded.append(ok)
         rss_1 = settled_rss(proc.pid)
         for _ in range(sessions - 1):
-            page, ok = _open(browser, base + "/", timeout_s)
+            if mem_available_mb() < 2000:
+                stopped = f"stopped at {len(pages)} sessions: less than 2 GB of memory left"
+                break
+            page, ok = _open(browser, base + "/", timeout_s, draw_charts=False)
             pages.append(page)
             loaded.append(ok)
         rss_n = settled_rss(proc.pid)
@@ -348,10 +370,20 @@ def memory(impl: str, root: Path, sessions: int, timeout_s: float) -> dict:
         "rss_n_mb": rss_n,
         "added_mb": rss_n - rss_1,
         "peak_mb": hwm,
-        "sessions": sessions,
+        "sessions": len(pages),
+        "stopped": stopped,
         "pages_not_loaded": loaded.count(False),
         "seconds": seconds,
     }
+
+
+def _probe(page, js: str) -> bool:
+    """Evaluate a predicate with a short timeout (a renderer busy drawing may not answer at all)."""
+    try:
+        page.wait_for_function(js, timeout=3000)
+        return True
+    except Exception:
+        return False
 
 
 def browser_time(impl: str, root: Path, timeout_s: float) -> dict:
@@ -361,16 +393,24 @@ def browser_time(impl: str, root: Path, timeout_s: float) -> dict:
         for label in ("first", "warm"):
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = context.new_page()
+            frames: list[int] = []  # sizes of the websocket messages the server sends this page
+
+            def on_socket(ws, frames=frames):
+                ws.on("framereceived", lambda payload: frames.append(len(payload)))
+
+            page.on("websocket", on_socket)
             t0 = time.perf_counter()
             page.goto(base + "/", wait_until="commit")
             try:
                 found = page.wait_for_function(MAP_JS, timeout=timeout_s * 1000, polling=50).json_value()
                 out[f"{label}_s"], out["map"] = time.perf_counter() - t0, found
-            except Exception:
+                _probe(page, LOADED_JS)  # let the rest of the page arrive (a busy renderer may not answer)
+                out[f"{label}_ws_largest"] = max(frames, default=0)
+            except Exception:  # timed out: say whether the page has no chart at all, or is still drawing
                 out[f"{label}_s"] = None
-                has_chart = page.evaluate("() => !!document.querySelector('[data-testid=\"stPlotlyChart\"]')")
-                done = page.evaluate(LOADED_JS)
-                out["map"] = "timed out" if has_chart or not done else "no plotly chart on the page"
+                out[f"{label}_why"] = "timed out"
+                if _probe(page, LOADED_JS) and not _probe(page, "() => !!document.querySelector('.js-plotly-plot')"):
+                    out[f"{label}_why"] = "no plotly chart on the page"
             with contextlib.suppress(Exception):
                 context.close()
     return out
@@ -384,7 +424,7 @@ def _fmt(metric: str, v) -> str:
         return "–"
     if metric.endswith("_s"):
         return f"{v * 1000:.0f} ms" if v < 1 else f"{v:.1f} s" if v < 100 else f"{v:.0f} s"
-    if metric == "payload_bytes":
+    if metric in ("payload_bytes", "ws_bytes"):
         return f"{v / MB:.2f} MB" if v >= 0.1 * MB else f"{v / 1e3:.1f} kB"
     if metric.endswith("_mb"):
         return f"{v:,.0f} MB"
@@ -400,10 +440,11 @@ LABELS = {
     "explore_worst_s": "Explore: filter change, worst",
     "briefing_median_s": "Briefing: filter change, median",
     "briefing_worst_s": "Briefing: filter change, worst",
-    "payload_bytes": "largest message to the browser",
+    "payload_bytes": "largest message to the browser (AppTest, any run)",
+    "ws_bytes": "largest websocket message, page load in Chromium",
     "rss_1_mb": "server memory, 1 session",
-    "rss_10_mb": "server memory, 10 sessions",
-    "rss_added_mb": "server memory added by sessions 2–10",
+    "rss_10_mb": "server memory, 10 sessions (3 with --quick)",
+    "rss_added_mb": "server memory added by the other sessions",
     "browser_first_s": "browser: navigation → map drawn (first visitor)",
     "browser_warm_s": "browser: navigation → map drawn (warm server)",
 }
@@ -452,7 +493,8 @@ def table(all_rows: list[dict]) -> str:
 def details(results: dict) -> str:
     """Per-step interaction times and anything that went wrong, for the record."""
     out = []
-    for n, res in results.items():
+    for size, res in results.items():
+        n = int(size)
         for impl in IMPLS:
             for page in ("explore", "briefing"):
                 raw = res.get(impl, {}).get(f"{page}_raw")
@@ -465,11 +507,15 @@ def details(results: dict) -> str:
                 )
                 for e in raw["exceptions"]:
                     out.append(f"  - exception: {e}")
+            for error in res.get(impl, {}).get("errors", []):
+                out.append(f"- N={n:,} {impl}: **failed** {error}")
             for key in ("cold_raw", "memory_raw", "browser_raw", "publish_raw"):
                 raw = res.get(impl, {}).get(key)
                 if raw is None:
                     continue
-                keep = {k: v for k, v in raw.items() if k not in ("output", "runs", "rendered_at", "process_started_at")}
+                keep = {
+                    k: v for k, v in raw.items() if k not in ("output", "runs", "rendered_at", "process_started_at")
+                }
                 out.append(f"- N={n:,} {impl} {key[:-4]}: {json.dumps(keep, default=str)}")
     return "\n".join(out)
 
@@ -487,6 +533,7 @@ Generated by `benchmarks/run.py` on {started}{" (**--quick**: fewer interactions
 
 - machine: {info["cpu"]}, {info["nproc"]} cores (nproc), {info["ram"]} RAM, Linux {info["kernel"]}
 - software: Python {info["python"]}, {versions}
+- load average (1, 5, 15 min) at the start: {" ".join(info.get("load_start", []))}; at the end: {" ".join(info.get("load_end", []))}
 - rerun: `{command}` (or `make bench`)
 
 The machine is shared and noisy; ratios compare figures measured in the same run, one
@@ -494,7 +541,12 @@ implementation at a time. "reference" is the straightforward implementation in
 `benchmarks/reference_app.py` (data in `st.cache_data`, `isin` filters on object columns, every
 point on a plotly map, a full `st.dataframe`); its publish is pandas `read_csv` + `to_parquet`
 with no validation. Interaction times are AppTest rerun times (server only) after one sidebar
-change; the largest message is the largest serialised ForwardMsg of any run.
+change; the largest message is the largest serialised ForwardMsg of any AppTest run. AppTest
+always sends a whole `st.dataframe`, while a real server (Streamlit 1.67) sends the rows of a
+table of more than 150,000 rows lazily, in pages: so the reference's AppTest figure at 1M rows
+counts its whole table, and the websocket figure (what Chromium received when loading the page)
+is the one to compare there. The memory step's pages do not draw charts (the plotly bundle is
+refused), so ten pages fit in the machine's memory; the server does the same work either way.
 
 {text}
 
@@ -512,12 +564,25 @@ change; the largest message is the largest serialised ForwardMsg of any run.
 # --------------------------------------------------------------------------- main
 
 
-def run_size(n: int, args, skip: set[str], impls: tuple[str, ...]) -> dict:
+def _attempt(res: dict, impl: str, step: str, fn, save) -> dict | None:
+    """Run one measurement; a failure is recorded (and shown in the table) instead of ending the run."""
+    try:
+        return fn()
+    except Exception as exc:  # a crashed page, a worker that failed: keep every other figure
+        log(f"{step} ({impl}) failed: {type(exc).__name__}: {str(exc)[:300]}")
+        res[impl].setdefault("errors", []).append(f"{step}: {type(exc).__name__}: {str(exc)[:300]}")
+        return None
+    finally:
+        save()
+
+
+def run_size(n: int, args, skip: set[str], impls: tuple[str, ...], save=lambda: None) -> dict:
+    """Every step for one size, one implementation at a time. `res` is filled in place; save() after each."""
     work = Path(args.work)
     size_dir = work / f"n{n}"
     size_dir.mkdir(parents=True, exist_ok=True)
     root = size_dir / "datasets"
-    res: dict = {impl: {} for impl in impls}
+    res: dict = args.results.setdefault(n, {impl: {} for impl in impls})
     t = time.monotonic()
     csv = generate.ensure_csv(work, n, args.seed)
     log(f"N={n:,}: records in {csv} ({time.monotonic() - t:.1f} s)")
@@ -525,8 +590,13 @@ def run_size(n: int, args, skip: set[str], impls: tuple[str, ...]) -> dict:
     if "publish" not in skip:
         for impl in impls:
             log(f"N={n:,}: publish ({impl})")
-            out = publish_app(csv, root, work) if impl == "app" else publish_reference(csv, size_dir)
-            res[impl].update(publish_s=out["seconds"], publish_rss_mb=out["max_rss_mb"], publish_raw=out)
+
+            def pub(impl=impl):
+                return publish_app(csv, root, work) if impl == "app" else publish_reference(csv, size_dir)
+
+            out = _attempt(res, impl, "publish", pub, save)
+            if out:
+                res[impl].update(publish_s=out["seconds"], publish_rss_mb=out["max_rss_mb"], publish_raw=out)
     if not published(root, csv):
         log(f"N={n:,}: publishing (untimed: publish was skipped and no published data matches)")
         publish_app(csv, root, work)
@@ -536,21 +606,30 @@ def run_size(n: int, args, skip: set[str], impls: tuple[str, ...]) -> dict:
         for _ in range(args.repeat):
             for impl in impls:
                 log(f"N={n:,}: cold start ({impl})")
-                out = cold_start(impl, root, timeout)
-                res[impl].setdefault("cold_runs", []).append(out["seconds"])
-                res[impl]["cold_raw"] = out
+                out = _attempt(res, impl, "cold", lambda impl=impl: cold_start(impl, root, timeout), save)
+                if out:
+                    res[impl].setdefault("cold_runs", []).append(out["seconds"])
+                    res[impl]["cold_raw"] = out
         for impl in impls:
-            res[impl]["cold_s"] = statistics.median(res[impl]["cold_runs"])
-            res[impl]["payload_bytes"] = max(res[impl].get("payload_bytes", 0), res[impl]["cold_raw"]["msg_largest"])
-            if res[impl]["cold_raw"]["exceptions"]:
-                res[impl]["cold_s_note"] = " (exception)"
+            if res[impl].get("cold_runs"):
+                res[impl]["cold_s"] = statistics.median(res[impl]["cold_runs"])
+                largest = res[impl]["cold_raw"]["msg_largest"]
+                res[impl]["payload_bytes"] = max(res[impl].get("payload_bytes", 0), largest)
+                if res[impl]["cold_raw"]["exceptions"]:
+                    res[impl]["cold_s_note"] = " (exception)"
 
     for page in ("explore", "briefing"):
         if page in skip:
             continue
         for impl in impls:
             log(f"N={n:,}: {args.interactions} filter changes on {page} ({impl})")
-            out = interactions(impl, page, root, args.interactions, timeout)
+
+            def steps(impl=impl, page=page):
+                return interactions(impl, page, root, args.interactions, timeout)
+
+            out = _attempt(res, impl, page, steps, save)
+            if not out:
+                continue
             res[impl].update({f"{page}_median_s": out["median_s"], f"{page}_worst_s": out["worst_s"]})
             res[impl][f"{page}_raw"] = out
             if page == "explore":
@@ -562,20 +641,34 @@ def run_size(n: int, args, skip: set[str], impls: tuple[str, ...]) -> dict:
     if "memory" not in skip:
         for impl in impls:
             log(f"N={n:,}: server memory with 1 and {args.sessions} sessions ({impl})")
-            out = memory(impl, root, args.sessions, args.page_timeout)
+
+            def mem(impl=impl):
+                return memory(impl, root, args.sessions, args.page_timeout)
+
+            out = _attempt(res, impl, "memory", mem, save)
+            if not out:
+                continue
             res[impl].update(rss_1_mb=out["rss_1_mb"], rss_10_mb=out["rss_n_mb"], rss_added_mb=out["added_mb"])
             res[impl]["memory_raw"] = out
             if out["pages_not_loaded"]:
                 res[impl]["rss_10_mb_note"] = f" ({out['pages_not_loaded']} pages still loading)"
+            if out["stopped"]:
+                res[impl]["rss_10_mb_note"] = f" ({out['stopped']})"
     if "browser" not in skip:
         for impl in impls:
             log(f"N={n:,}: browser, navigation to map drawn ({impl})")
-            out = browser_time(impl, root, args.page_timeout)
+            out = _attempt(res, impl, "browser", lambda impl=impl: browser_time(impl, root, args.page_timeout), save)
+            if not out:
+                continue
             res[impl].update(browser_first_s=out.get("first_s"), browser_warm_s=out.get("warm_s"))
+            if out.get("first_ws_largest") is not None:
+                res[impl]["ws_bytes"] = out["first_ws_largest"]
             res[impl]["browser_raw"] = out
-            if out.get("warm_s") is None:
-                note = f" (> {args.page_timeout:.0f} s)" if out["map"] == "timed out" else f" ({out['map']})"
-                res[impl]["browser_warm_s_note"] = res[impl]["browser_first_s_note"] = note
+            for label in ("first", "warm"):
+                if out.get(f"{label}_s") is None:
+                    why = out.get(f"{label}_why", "timed out")
+                    note = f" (> {args.page_timeout:.0f} s)" if why == "timed out" else f" ({why})"
+                    res[impl][f"browser_{label}_s_note"] = note
     return res
 
 
@@ -617,13 +710,20 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
     info = machine()
+    info["load_start"] = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
     results: dict[int, dict] = {}
+    args.results = results
+    raw_file = WORK / f"results-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}.json"
+
+    def save() -> None:  # after every step, so that a crash loses one figure, not the run
+        raw = {"machine": info, "command": command, "started": started, "results": results}
+        raw_file.write_text(json.dumps(raw, indent=1, default=str))
+
     for n in sizes:
-        results[n] = run_size(n, args, skip, impls)
-        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-        (WORK / f"results-{stamp}.json").write_text(
-            json.dumps({"machine": info, "command": command, "results": results}, indent=1, default=str)
-        )
+        run_size(n, args, skip, impls, save)
+    info["load_end"] = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
+    save()
+    log(f"raw figures in {raw_file}")
     all_rows = [row for n, res in results.items() for row in rows_for(n, res)]
     text = table(all_rows)
     if args.out != "-":
