@@ -30,6 +30,13 @@ def open_explore(page, url: str) -> None:
     page.wait_for_timeout(800)
 
 
+def wait_for_markers(page, at_least: int) -> None:
+    """plotly draws the markers after the chart frame appears: wait for them (a loaded CI machine is slow)."""
+    script = "n => document.querySelector('.js-plotly-plot').querySelectorAll('.scatterlayer .points path').length >= n"
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(script, arg=at_least, timeout=30000)
+
+
 def map_chart(page):
     return page.locator(".js-plotly-plot").first
 
@@ -67,12 +74,7 @@ def distinct_colours(path, box=None) -> int:
 def test_map_draws_points_and_boundaries(server, page):
     open_explore(page, server + "/?state=MN")
     chart = map_chart(page)
-    # plotly draws the markers after the chart frame appears: wait for them (a loaded CI machine is slow)
-    with contextlib.suppress(PlaywrightTimeout):
-        page.wait_for_function(
-            "() => document.querySelector('.js-plotly-plot').querySelectorAll('.scatterlayer .points path').length >= 500",
-            timeout=30000,
-        )
+    wait_for_markers(page, 500)
     points = chart.locator(".scatterlayer .points path").count()
     lines = chart.locator(".scatterlayer .js-line").count()
     assert points >= 500, points  # Minnesota's placed demo records, one SVG path each
@@ -147,19 +149,27 @@ def test_favicon_does_not_leave_the_machine(server, page):
 def test_map_box_selection_filters_the_table(server, page, published):
     open_explore(page, server + "/?state=IL")
     chart = map_chart(page)
-    page.evaluate("document.querySelector('.js-plotly-plot').scrollIntoView({block: 'center'})")
-    page.wait_for_timeout(800)
-    box = chart.locator(".nsewdrag").first.bounding_box()
-    x0, y0 = box["x"] + box["width"] * 0.03, box["y"] + box["height"] * 0.03
-    x1, y1 = box["x"] + box["width"] * 0.97, box["y"] + box["height"] * 0.97
-    page.mouse.move(x0, y0)
-    page.mouse.down()
-    page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
-    page.mouse.move(x1, y1, steps=5)
-    page.mouse.up()
     il = expected_records(published, state=["IL"])
     placed = il.dropna(subset=["latitude", "longitude"])
-    page.get_by_text(f"Showing the {len(placed):,} records selected on the map").wait_for(timeout=30000)
+    wait_for_markers(page, 1)
+    selected = page.get_by_text(f"Showing the {len(placed):,} records selected on the map")
+    for attempt in range(2):  # a drag that lands while the page still settles is retried once
+        page.evaluate("document.querySelector('.js-plotly-plot').scrollIntoView({block: 'center'})")
+        page.wait_for_timeout(800)
+        box = chart.locator(".nsewdrag").first.bounding_box()
+        x0, y0 = box["x"] + box["width"] * 0.03, box["y"] + box["height"] * 0.03
+        x1, y1 = box["x"] + box["width"] * 0.97, box["y"] + box["height"] * 0.97
+        page.mouse.move(x0, y0)
+        page.mouse.down()
+        page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
+        page.mouse.move(x1, y1, steps=5)
+        page.mouse.up()
+        try:
+            selected.wait_for(timeout=20000)
+            break
+        except PlaywrightTimeout:
+            if attempt:
+                raise
     wait_for_app(page)
     assert len(placed) < len(il)  # the selection is narrower than the filters
     caption = page.get_by_text(f"of {len(placed):,}, newest first")
