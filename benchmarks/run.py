@@ -48,6 +48,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from benchmarks import generate  # noqa: E402
+from dashboard.chromium import OFFLINE_FLAGS, find  # noqa: E402
 
 PY = sys.executable
 WORK = REPO / "benchmarks" / "work"
@@ -57,16 +58,8 @@ SCRIPTS = {"app": REPO / "dashboard" / "app.py", "reference": REPO / "benchmarks
 IMPLS = ("app", "reference")
 STEPS = ("publish", "cold", "explore", "briefing", "memory", "browser")
 DATASET = "bench"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+CHROMIUM = find() or "/usr/bin/chromium"
+CHROMIUM_ARGS = list(OFFLINE_FLAGS)
 KEEP_MARKER = "<!-- Everything below this line is kept when benchmarks/run.py rewrites this file. -->"
 MB = 1e6
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -14,21 +13,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from dashboard.chromium import OFFLINE_FLAGS, find
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 APP = str(REPO / "dashboard" / "app.py")
 PAGES = ("explore", "briefing", "methodology", "about", "contribute")
 SHOTS = REPO / "test-artifacts" / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+CHROMIUM = find() or "/usr/bin/chromium"
+CHROMIUM_ARGS = list(OFFLINE_FLAGS)
 
 CANONICAL_ROW = {
     "encounter_id": "T-1",

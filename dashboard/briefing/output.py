@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -13,19 +11,9 @@ from dashboard.briefing import area as areas
 from dashboard.briefing import charts
 from dashboard.briefing.compute import Briefing
 from dashboard.briefing.document import to_html
+from dashboard.chromium import NO_HOSTS, OFFLINE_FLAGS, find
 
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-extensions",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--mute-audio",
-    "--host-resolver-rules=MAP * ~NOTFOUND",  # nothing leaves the machine, whatever the page asks for
-)
+CHROMIUM_FLAGS = ("--headless", *OFFLINE_FLAGS, NO_HOSTS)  # the briefing is a local file
 
 
 class RenderError(RuntimeError):
@@ -33,10 +21,9 @@ class RenderError(RuntimeError):
 
 
 def chromium() -> str:
-    for candidate in (os.environ.get("ENCOUNTERS_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
-        found = candidate and shutil.which(candidate)
-        if found:
-            return found
+    found = find()
+    if found:
+        return found
     raise RenderError("Chromium is not installed (apt-get install chromium), so PDF and PNG files cannot be made.")
 
 
