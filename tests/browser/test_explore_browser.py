@@ -89,6 +89,11 @@ def test_map_draws_points_and_boundaries(server, page):
 def test_choropleth_draws_filled_areas(server, page):
     open_explore(page, server + "/?map=state")
     chart = map_chart(page)
+    with contextlib.suppress(PlaywrightTimeout):  # the filled areas are drawn after the chart frame
+        page.wait_for_function(
+            "() => document.querySelector('.js-plotly-plot').querySelectorAll('.scatterlayer .js-fill').length >= 3",
+            timeout=30000,
+        )
     assert chart.locator(".scatterlayer .js-fill").count() >= 3  # colour classes of states
     assert chart.locator(".legend .traces").count() >= 3  # a legend of classes
     path = SHOTS / "explore-map-states.png"
