@@ -22,7 +22,7 @@ def headline(dataset: Dataset, m: np.ndarray) -> dict:
     force_known = dataset.force_rank[m] >= 0
     weapon_rank = load_schema().taxonomies["force_types"].rank(WEAPON_OR_WORSE)
     weapon = int((dataset.force_rank[m] >= weapon_rank).sum())
-    confirmed = int(records["verification"].isin(CONFIRMED).to_numpy()[m].sum())
+    confirmed = int(dataset.category_lookup("verification", CONFIRMED)[m].sum())
     return {
         "encounters": n,
         "people_affected": int(np.nansum(people)),
@@ -61,7 +61,7 @@ def timeline(dataset: Dataset, m: np.ndarray, freq: str = "month") -> pd.DataFra
     left out (and counted in attrs["too_coarse"]) rather than drawn as if its date were exact."""
     records = dataset.records
     allowed = {"month": ("day", "week", "month"), "week": ("day", "week")}[freq]
-    precise = records["date_precision"].isin(allowed).to_numpy()
+    precise = dataset.category_lookup("date_precision", allowed)
     keep = m & precise
     day = dataset.day[keep]
     if freq == "month":
@@ -107,6 +107,28 @@ def _hex_bins(lon: np.ndarray, lat: np.ndarray, size: float) -> tuple[np.ndarray
     return _hex_centre(*_hex_axial(lon, lat, size), size)
 
 
+_HEX_GRIDS = 4  # hexagon grids kept per dataset (8 bytes a record each)
+
+
+def _axial(dataset: Dataset, has: np.ndarray, size: float, x_scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Hexagon coordinates of the rows in `has`. Those of every placed record are kept per grid (the
+    national view always uses the same grid), so a filter that keeps many records costs a gather."""
+    lat = dataset.records["latitude"].to_numpy()
+    lon = dataset.records["longitude"].to_numpy()
+    placed = ~np.isnan(lat) & ~np.isnan(lon)
+    if has.sum() < placed.sum() // 4:  # a small part of the map: cheaper to compute directly
+        return _hex_axial(lon[has] * x_scale, lat[has], size)
+    memo, key = dataset.memo, ("hex", size, x_scale)
+    if key not in memo:
+        rx, rz = np.zeros(len(lat), dtype=np.int32), np.zeros(len(lat), dtype=np.int32)
+        rx[placed], rz[placed] = _hex_axial(lon[placed] * x_scale, lat[placed], size)
+        for old in [k for k in list(memo) if k[0] == "hex"][: -(_HEX_GRIDS - 1) or None]:
+            memo.pop(old, None)
+        memo[key] = (rx, rz)
+    rx, rz = memo[key]
+    return rx[has].astype(np.int64), rz[has].astype(np.int64)
+
+
 def map_points(
     dataset: Dataset, m: np.ndarray, budget: int = 4000, hex_size: float = 0.6, x_scale: float = 1.0
 ) -> tuple[str, pd.DataFrame]:
@@ -127,12 +149,16 @@ def map_points(
         pts = sub.assign(latitude=lat[has], longitude=lon[has]).reset_index(drop=True)
         pts.attrs["unplaced"] = int(m.sum()) - n
         return "points", pts
-    rx, rz = _hex_axial(lon[has] * x_scale, lat[has], hex_size)
+    rx, rz = _axial(dataset, has, hex_size, x_scale)
     span = 1 << 31  # axial coordinates are small integers: one int64 key per cell
-    keys, inverse, counts = np.unique((rx << 32) + (rz + span), return_inverse=True, return_counts=True)
-    worst = np.full(len(keys), -1, dtype=np.int16)
-    np.maximum.at(worst, inverse, dataset.force_rank[has])
-    approximate = records["location_precision"].isin(APPROXIMATE).to_numpy()[has]
+    # A hash factorize and bincounts, not np.unique's sort and np.maximum.at: ~3x less work at 1M rows
+    inverse, keys = pd.factorize((rx << 32) + (rz + span))
+    counts = np.bincount(inverse, minlength=len(keys))
+    ranks = dataset.force_rank[has].astype(np.int64) + 1  # 0: not recorded
+    width = int(ranks.max()) + 1
+    per_rank = np.bincount(inverse * width + ranks, minlength=len(keys) * width).reshape(len(keys), width)
+    worst = (width - 2 - np.argmax(per_rank[:, ::-1] > 0, axis=1)).astype(np.int16)
+    approximate = dataset.category_lookup("location_precision", APPROXIMATE)[has]
     approx_per_cell = np.bincount(inverse, weights=approximate, minlength=len(keys)).astype(np.int64)
     cx, cy = _hex_centre(keys >> 32, (keys & 0xFFFFFFFF) - span, hex_size)
     cells = pd.DataFrame(

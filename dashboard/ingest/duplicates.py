@@ -82,19 +82,16 @@ def flag_duplicates(df: pd.DataFrame) -> pd.Series:
     if point_ok.sum() > 1:
         idx = np.flatnonzero(point_ok)
         cy, cx = np.floor(lat[idx] / _CELL_DEG).astype(np.int64), np.floor(lon[idx] / _CELL_DEG).astype(np.int64)
-        base = pd.DataFrame({"cy": cy, "cx": cx})
-        candidates = []
-        for dy in (-1, 0, 1):
-            for dx in (-1, 0, 1):
-                # Pair each point with the points of the neighbouring cell (dy, dx), a day either side.
-                left = base.assign(_i=np.arange(len(idx)), _day=day[idx])
-                right = base.assign(cy=cy - dy, cx=cx - dx, _j=np.arange(len(idx)), _day=day[idx])
-                for shift in (-1, 0, 1):
-                    m = left.merge(right.assign(_day=right["_day"] + shift), on=["cy", "cx", "_day"])
-                    m = m[m["_i"] < m["_j"]]
-                    candidates.append(np.column_stack([idx[m["_i"]], idx[m["_j"]]]))
-        pairs = np.unique(np.concatenate(candidates).astype(np.int64), axis=0)
-        i, j = pairs[:, 0], pairs[:, 1]
+        # (cell row, cell column, day) packed into one integer, with a margin of one on every side, so
+        # "the neighbouring cell, a day either side" is a fixed offset between keys.
+        d = day[idx] - day[idx].min() + 1
+        cy, cx = cy - cy.min() + 1, cx - cx.min() + 1
+        width, span = int(cx.max()) + 2, int(d.max()) + 2
+        keys = (cy * width + cx) * span + d
+        # Half of the 27 neighbours: the other half finds the same pairs the other way round.
+        offsets = {(dy * width + dx) * span + ds for dy in (-1, 0, 1) for dx in (-1, 0, 1) for ds in (-1, 0, 1)}
+        i, j = _equal_pairs(keys, sorted(o for o in offsets if o >= 0))
+        i, j = np.minimum(idx[i], idx[j]), np.maximum(idx[i], idx[j])  # (earlier row, later row)
         bits = _agency_bits(df["agencies"])
         keep = ((bits[i] & bits[j]) != 0) & (_haversine_km(lat[i], lon[i], lat[j], lon[j]) <= 1.0)
         np.minimum.at(best, j[keep], i[keep])
@@ -102,6 +99,33 @@ def flag_duplicates(df: pd.DataFrame) -> pd.Series:
     found = best < n
     result[found] = df["encounter_id"].to_numpy(dtype=object)[best[found]]
     return pd.Series(result, index=df.index)
+
+
+def _equal_pairs(keys: np.ndarray, offsets) -> tuple[np.ndarray, np.ndarray]:
+    """Every (i, j) with keys[j] == keys[i] + offset, for each offset (offset 0: only i < j).
+
+    One sort, then two binary searches of the sorted keys per offset: no hash join, no DataFrame
+    per offset, and each pair comes out once, so no np.unique over millions of pairs either.
+    """
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    out_i, out_j = [], []
+    for offset in offsets:
+        lo = np.searchsorted(ordered, ordered + offset, "left")
+        hi = np.searchsorted(ordered, ordered + (offset + 1), "left")  # integer keys: right of k is left of k + 1
+        count = hi - lo
+        total = int(count.sum())
+        if not total:
+            continue
+        i = np.repeat(order, count)
+        j = order[np.repeat(lo - np.cumsum(count) + count, count) + np.arange(total)]
+        if offset == 0:
+            i, j = i[i < j], j[i < j]
+        out_i.append(i)
+        out_j.append(j)
+    if not out_i:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(out_i), np.concatenate(out_j)
 
 
 def _haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:

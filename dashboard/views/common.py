@@ -124,11 +124,11 @@ def _init_from_url(dataset: Dataset, names: list[str]) -> list[str]:
 
 
 def _min_date(dataset: Dataset) -> date:
-    return dataset.records["date"].min().date() if len(dataset.records) else date.today()
+    return dataset.date_range[0] if dataset.date_range else date.today()  # computed once per dataset
 
 
 def _max_date(dataset: Dataset) -> date:
-    return dataset.records["date"].max().date() if len(dataset.records) else date.today()
+    return dataset.date_range[1] if dataset.date_range else date.today()
 
 
 def sidebar_filters(extra_keep: dict | None = None) -> tuple[Dataset, flt.Filters] | tuple[None, None]:

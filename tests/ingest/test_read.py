@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import json
 import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dashboard.ingest import read as read_module
 from dashboard.ingest.read import FileUnusable, ReadReport, SkippedLine, read_table
@@ -498,3 +502,27 @@ def test_sentinel_tier4_json():
     assert len(frame) == 243
     assert "affected_breakdown.protesters_arrested" in frame.columns
     assert frame["related_incidents"].iloc[0].startswith("T3-001; T3-002")
+
+
+# ---------------------------------------------------------------- the fast path reads what the careful reader reads
+
+_CELL = st.text(alphabet=st.sampled_from(list('ab ,"\n;é1-')), max_size=6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    header=st.lists(st.sampled_from(["id", "city", "date", "notes", "agency"]), min_size=1, max_size=4, unique=True),
+    cells=st.lists(st.lists(_CELL, min_size=4, max_size=4), max_size=6),
+)
+def test_arrow_fast_path_reads_the_same_as_the_row_by_row_reader(tmp_path_factory, header, cells):
+    """Contributors' rows must come out identical (values and row numbers) whichever reader takes the file."""
+    rows = [row[: len(header)] for row in cells]
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer).writerows([header, *rows])
+    path = write(tmp_path_factory.mktemp("fast"), "f.csv", buffer.getvalue())
+    fast_frame, fast_report = read_table(path)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(read_module, "_read_regular", lambda *a: None)
+        slow_frame, slow_report = read_table(path)
+    assert fast_report == slow_report
+    pd.testing.assert_frame_equal(fast_frame.reset_index(drop=True), slow_frame.reset_index(drop=True))
