@@ -5,31 +5,32 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dashboard.explore.data import MULTI_COLUMNS, Dataset
+from dashboard.explore.data import Dataset
 from dashboard.schema import load_schema
 
 WEAPON_OR_WORSE = "weapon displayed"
 CONFIRMED = ("corroborated", "documented")
 POINT_PRECISIONS = ("exact", "block")
 APPROXIMATE = ("city", "county", "region", "state", "")  # a map point that is not where it happened
+CONUS = (-125.0, -66.5, 24.0, 49.5)  # lon0, lon1, lat0, lat1 of the contiguous states
 
 
 def headline(dataset: Dataset, m: np.ndarray) -> dict:
     """The figures at the top of Explore and of a briefing."""
-    records = dataset.records
-    n = int(m.sum())
-    people = records["people_affected"].to_numpy(dtype="float64", na_value=np.nan)[m]
-    force_known = dataset.force_rank[m] >= 0
+    n = int(np.count_nonzero(m))
+    # Boolean ANDs and counts over precomputed per-record flags: no gather of a million values.
+    people_known = m & ~np.isnan(dataset.people)
     weapon_rank = load_schema().taxonomies["force_types"].rank(WEAPON_OR_WORSE)
-    weapon = int((dataset.force_rank[m] >= weapon_rank).sum())
-    confirmed = int(dataset.category_lookup("verification", CONFIRMED)[m].sum())
+    force_known = int(np.count_nonzero(m & (dataset.force_rank >= 0)))
+    weapon = int(np.count_nonzero(m & (dataset.force_rank >= weapon_rank)))
+    confirmed = int(np.count_nonzero(m & dataset.category_lookup("verification", CONFIRMED)))
     return {
         "encounters": n,
-        "people_affected": int(np.nansum(people)),
-        "people_unknown": int(np.isnan(people).sum()),
-        "force_recorded": int(force_known.sum()),
+        "people_affected": int(np.sum(dataset.people, where=people_known)),
+        "people_unknown": n - int(np.count_nonzero(people_known)),
+        "force_recorded": force_known,
         "weapon_or_worse": weapon,
-        "weapon_share": weapon / force_known.sum() if force_known.sum() else None,
+        "weapon_share": weapon / force_known if force_known else None,
         "confirmed": confirmed,
         "confirmed_share": confirmed / n if n else None,
     }
@@ -37,21 +38,14 @@ def headline(dataset: Dataset, m: np.ndarray) -> dict:
 
 def counts_by(dataset: Dataset, m: np.ndarray, column: str) -> pd.DataFrame:
     """Records per value of a column; a record with several values counts once for each."""
-    col = dataset.records[column]
-    codes = col.cat.codes.to_numpy()[m]
-    per_cat = np.bincount(codes[codes >= 0], minlength=len(col.cat.categories))
-    totals: dict[str, int] = {}
-    for cat, count in zip(col.cat.categories, per_cat, strict=True):
-        if not count:
-            continue
-        parts = [p.strip() for p in cat.split(";")] if column in MULTI_COLUMNS else [cat]
-        for p in parts:
-            if p:
-                totals[p] = totals.get(p, 0) + int(count)
-    missing = int((codes < 0).sum()) + int(per_cat[[i for i, c in enumerate(col.cat.categories) if c == ""]].sum())
-    order = dataset.values(column)
-    rows = sorted(totals.items(), key=lambda kv: (-kv[1], order.index(kv[0]) if kv[0] in order else 0))
-    out = pd.DataFrame(rows, columns=["value", "records"])
+    values, cat_of_pair, value_of_pair, blank = dataset.value_parts(column)
+    codes = dataset.codes(column)[np.flatnonzero(m)]
+    per_cat = np.bincount(codes.astype(np.intp) + 1, minlength=len(blank) + 1)  # code -1 (missing): bin 0
+    totals = np.bincount(value_of_pair, weights=per_cat[1:][cat_of_pair], minlength=len(values)).astype(np.int64)
+    missing = int(per_cat[0]) + int(per_cat[1:][blank].sum())
+    order = np.lexsort((np.arange(len(values)), -totals))  # most first; ties in taxonomy order
+    order = order[totals[order] > 0]
+    out = pd.DataFrame({"value": values[order].tolist(), "records": totals[order]})
     out.attrs["not_recorded"] = missing
     return out
 
@@ -59,27 +53,45 @@ def counts_by(dataset: Dataset, m: np.ndarray, column: str) -> pd.DataFrame:
 def timeline(dataset: Dataset, m: np.ndarray, freq: str = "month") -> pd.DataFrame:
     """Records per period and force level. A record whose date is less precise than the period is
     left out (and counted in attrs["too_coarse"]) rather than drawn as if its date were exact."""
-    records = dataset.records
-    allowed = {"month": ("day", "week", "month"), "week": ("day", "week")}[freq]
-    precise = dataset.category_lookup("date_precision", allowed)
-    keep = m & precise
-    day = dataset.day[keep]
-    if freq == "month":
-        period = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    else:  # weeks start on Monday; 1970-01-01 was a Thursday
-        period = day - (day + 3) % 7
-    level = records["force_level"]
-    names = np.array(["not recorded", *[c or "not recorded" for c in level.cat.categories]], dtype=object)
-    codes = level.cat.codes.to_numpy()[keep].astype(np.int64) + 1  # 0: missing
-    keys, counts = np.unique(period * len(names) + codes, return_counts=True)
-    starts = (keys // len(names)).astype("datetime64[M]" if freq == "month" else "datetime64[D]")
-    frame = pd.DataFrame(
-        {"period": starts.astype("datetime64[ns]"), "force_level": names[keys % len(names)], "records": counts}
-    )
-    out = frame.groupby(["period", "force_level"], as_index=False, sort=True)["records"].sum()
+    starts, names, key, precise = _period_keys(dataset, freq)
+    bins = len(starts) * len(names)
+    counts = np.bincount(key[np.flatnonzero(m)], minlength=bins + 1)[1:].reshape(len(starts), len(names))
+    p, level = np.nonzero(counts)
+    frame = pd.DataFrame({"period": starts[p], "force_level": names[level], "records": counts[p, level]})
+    out = frame.sort_values(["period", "force_level"], ignore_index=True)  # as a groupby would give it
     out["records"] = out["records"].astype(np.int64)
-    out.attrs["too_coarse"] = int((m & ~precise).sum())
+    out.attrs["too_coarse"] = int(np.count_nonzero(m & ~precise))
     return out
+
+
+def _period_keys(dataset: Dataset, freq: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Once per dataset and period: period starts, force level names, one key per record
+    (1 + period index * levels + level; 0 when the date is too coarse or missing), and which dates
+    are precise enough. A filter change then costs one gather and one bincount."""
+    memo_key = ("periods", freq)
+    if memo_key not in dataset.memo:
+        allowed = {"month": ("day", "week", "month"), "week": ("day", "week")}[freq]
+        precise = dataset.category_lookup("date_precision", allowed)
+        day = dataset.day
+        usable = precise & (day != np.iinfo(np.int64).min)
+        if freq == "month":
+            period = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+        else:  # weeks start on Monday; 1970-01-01 was a Thursday
+            period = day - (day + 3) % 7
+        first = int(period[usable].min()) if usable.any() else 0
+        step = 1 if freq == "month" else 7
+        index = np.where(usable, (period - first) // step, 0)
+        n_periods = int(index.max()) + 1 if usable.any() else 0
+        unit = "datetime64[M]" if freq == "month" else "datetime64[D]"
+        starts = (first + step * np.arange(n_periods)).astype(unit).astype("datetime64[ns]")
+        cats = list(dataset.records["force_level"].cat.categories)
+        names = np.array(["not recorded", *[c for c in cats if c]], dtype=object)
+        # name index of each code + 1 (code -1, missing, and a blank category are both "not recorded")
+        name_of = np.array([0, *[list(names).index(c) if c else 0 for c in cats]], dtype=np.int64)
+        levels = name_of[dataset.codes("force_level").astype(np.int64) + 1]
+        key = np.where(usable, 1 + index * len(names) + levels, 0).astype(np.int32)
+        dataset.memo[memo_key] = (starts, names, key, precise)
+    return dataset.memo[memo_key]
 
 
 def _hex_axial(lon: np.ndarray, lat: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
@@ -110,23 +122,30 @@ def _hex_bins(lon: np.ndarray, lat: np.ndarray, size: float) -> tuple[np.ndarray
 _HEX_GRIDS = 4  # hexagon grids kept per dataset (8 bytes a record each)
 
 
-def _axial(dataset: Dataset, has: np.ndarray, size: float, x_scale: float) -> tuple[np.ndarray, np.ndarray]:
-    """Hexagon coordinates of the rows in `has`. Those of every placed record are kept per grid (the
-    national view always uses the same grid), so a filter that keeps many records costs a gather."""
-    lat = dataset.records["latitude"].to_numpy()
-    lon = dataset.records["longitude"].to_numpy()
-    placed = ~np.isnan(lat) & ~np.isnan(lon)
-    if has.sum() < placed.sum() // 4:  # a small part of the map: cheaper to compute directly
-        return _hex_axial(lon[has] * x_scale, lat[has], size)
+def _grid(dataset: Dataset, size: float, x_scale: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """The cells of one hexagon grid holding every placed record, made once and kept (the national view
+    always uses the same grid): the occupied cells' int64 keys, and per record one int64
+    (cell index * width + approximate * levels + force rank + 1; -1 unplaced), width = 2 * levels."""
     memo, key = dataset.memo, ("hex", size, x_scale)
     if key not in memo:
-        rx, rz = np.zeros(len(lat), dtype=np.int32), np.zeros(len(lat), dtype=np.int32)
-        rx[placed], rz[placed] = _hex_axial(lon[placed] * x_scale, lat[placed], size)
+        placed = dataset.placed
+        rx, rz = _hex_axial(dataset.lon[placed] * x_scale, dataset.lat[placed], size)
+        inverse, keys = pd.factorize(_cell_key(rx, rz))
+        levels = int(dataset.force_rank.max(initial=-1)) + 2  # not recorded, then each rank
+        approximate = dataset.category_lookup("location_precision", APPROXIMATE)[placed]
+        per_record = np.full(len(placed), -1, dtype=np.int64)
+        per_record[placed] = inverse * 2 * levels + approximate * levels + dataset.force_rank[placed] + 1
         for old in [k for k in list(memo) if k[0] == "hex"][: -(_HEX_GRIDS - 1) or None]:
             memo.pop(old, None)
-        memo[key] = (rx, rz)
-    rx, rz = memo[key]
-    return rx[has].astype(np.int64), rz[has].astype(np.int64)
+        memo[key] = (np.asarray(keys), per_record, levels)
+    return memo[key]
+
+
+_SPAN = 1 << 31  # axial coordinates are small integers: one int64 key per cell
+
+
+def _cell_key(rx: np.ndarray, rz: np.ndarray) -> np.ndarray:
+    return (rx << 32) + (rz + _SPAN)
 
 
 def map_points(
@@ -137,41 +156,47 @@ def map_points(
     Hexagons are regular in (longitude * x_scale, latitude): pass cos(latitude of the view) for hexagons
     that look regular on an equirectangular map. Cell centres are given back in longitude, latitude.
     """
-    records = dataset.records
-    lat = records["latitude"].to_numpy()
-    lon = records["longitude"].to_numpy()
-    has = m & ~np.isnan(lat) & ~np.isnan(lon)
-    n = int(has.sum())
+    has = m & dataset.placed
+    n = int(np.count_nonzero(has))
     if n <= budget:
-        sub = records.loc[
+        sub = dataset.records.loc[
             has, ["encounter_id", "date", "city", "state", "location_precision", "force_level", "encounter_type"]
         ]
-        pts = sub.assign(latitude=lat[has], longitude=lon[has]).reset_index(drop=True)
-        pts.attrs["unplaced"] = int(m.sum()) - n
+        pts = sub.assign(latitude=dataset.lat[has], longitude=dataset.lon[has]).reset_index(drop=True)
+        pts.attrs["unplaced"] = int(np.count_nonzero(m)) - n
         return "points", pts
-    rx, rz = _axial(dataset, has, hex_size, x_scale)
-    span = 1 << 31  # axial coordinates are small integers: one int64 key per cell
-    # A hash factorize and bincounts, not np.unique's sort and np.maximum.at: ~3x less work at 1M rows
-    inverse, keys = pd.factorize((rx << 32) + (rz + span))
-    counts = np.bincount(inverse, minlength=len(keys))
-    ranks = dataset.force_rank[has].astype(np.int64) + 1  # 0: not recorded
-    width = int(ranks.max()) + 1
-    per_rank = np.bincount(inverse * width + ranks, minlength=len(keys) * width).reshape(len(keys), width)
-    worst = (width - 2 - np.argmax(per_rank[:, ::-1] > 0, axis=1)).astype(np.int16)
-    approximate = dataset.category_lookup("location_precision", APPROXIMATE)[has]
-    approx_per_cell = np.bincount(inverse, weights=approximate, minlength=len(keys)).astype(np.int64)
-    cx, cy = _hex_centre(keys >> 32, (keys & 0xFFFFFFFF) - span, hex_size)
+    rows = np.flatnonzero(has)
+    levels = int(dataset.force_rank.max(initial=-1)) + 2
+    if n < np.count_nonzero(dataset.placed) // 4 and ("hex", hex_size, x_scale) not in dataset.memo:
+        # A small part of the map, on a grid not yet made: cheaper to bin these records alone
+        rx, rz = _hex_axial(dataset.lon[rows] * x_scale, dataset.lat[rows], hex_size)
+        cell, keys = pd.factorize(_cell_key(rx, rz))
+        approximate = dataset.category_lookup("location_precision", APPROXIMATE)[rows]
+        code = cell * 2 * levels + approximate * levels + dataset.force_rank[rows] + 1
+        keys = np.asarray(keys)
+    else:
+        keys, per_record, levels = _grid(dataset, hex_size, x_scale)
+        code = per_record[rows]
+    # One bincount gives, per cell, the records by (approximate or not, force rank)
+    table = np.bincount(code, minlength=len(keys) * 2 * levels).reshape(len(keys), 2, levels)
+    per_cell = table.sum(axis=(1, 2))
+    occupied = np.flatnonzero(per_cell)
+    table, keys = table[occupied], keys[occupied]
+    by_rank = table.sum(axis=1)
+    worst = (levels - 2 - np.argmax(by_rank[:, ::-1] > 0, axis=1)).astype(np.int16)  # -1: none recorded
+    cx, cy = _hex_centre(keys >> 32, (keys & 0xFFFFFFFF) - _SPAN, hex_size)
+    approximate_per_cell = table[:, 1, :].sum(axis=1).astype(np.int64)
     cells = pd.DataFrame(
         {
             "longitude": np.round(cx / x_scale, 4),
             "latitude": np.round(cy, 4),
-            "records": counts.astype(np.int64),
+            "records": per_cell[occupied].astype(np.int64),
             "max_rank": worst,
-            "approximate": approx_per_cell,
+            "approximate": approximate_per_cell,
         }
     ).sort_values(["longitude", "latitude"], ignore_index=True)
-    cells.attrs["unplaced"] = int(m.sum()) - n
-    cells.attrs["approximate"] = int(approximate.sum())
+    cells.attrs["unplaced"] = int(np.count_nonzero(m)) - n
+    cells.attrs["approximate"] = int(approximate_per_cell.sum())
     cells.attrs["hex_size"] = hex_size
     cells.attrs["x_scale"] = x_scale
     return "cells", cells
@@ -194,27 +219,35 @@ def records_in_cells(
     return out
 
 
-def map_extent(dataset: Dataset, m: np.ndarray, conus=(-125.0, -66.5, 24.0, 49.5)) -> dict:
+def map_extent(dataset: Dataset, m: np.ndarray, conus=CONUS) -> dict:
     """The view around the matching records that have coordinates: (lon0, lon1, lat0, lat1).
 
     National data opens on the contiguous states; records outside that view (Alaska, Hawaii,
     territories) are counted in "outside" so the page can say so. No coordinates: the CONUS view.
     """
-    lat = dataset.records["latitude"].to_numpy()
-    lon = dataset.records["longitude"].to_numpy()
-    has = m & ~np.isnan(lat) & ~np.isnan(lon)
-    x, y = lon[has], lat[has]
-    if not len(x):
+    has = m & dataset.placed
+    placed = int(np.count_nonzero(has))
+    if not placed:
         return {"view": conus, "outside": 0, "placed": 0}
-    inside = (x >= conus[0]) & (x <= conus[1]) & (y >= conus[2]) & (y <= conus[3])
-    if inside.any():
-        x, y = x[inside], y[inside]
+    inside = has & _in_view(dataset, conus)
+    n_inside = int(np.count_nonzero(inside))
+    rows = np.flatnonzero(inside if n_inside else has)
+    x, y = dataset.lon[rows], dataset.lat[rows]
     x0, x1, y0, y1 = float(x.min()), float(x.max()), float(y.min()), float(y.max())
     pad_x, pad_y = max(0.3, (x1 - x0) * 0.12), max(0.25, (y1 - y0) * 0.12)
     view = (x0 - pad_x, x1 + pad_x, y0 - pad_y, y1 + pad_y)
-    if inside.any() and (view[1] - view[0]) > 0.6 * (conus[1] - conus[0]):
+    if n_inside and (view[1] - view[0]) > 0.6 * (conus[1] - conus[0]):
         view = conus
-    return {"view": view, "outside": int((~inside).sum()) if inside.any() else 0, "placed": int(has.sum())}
+    return {"view": view, "outside": placed - n_inside if n_inside else 0, "placed": placed}
+
+
+def _in_view(dataset: Dataset, view: tuple[float, float, float, float]) -> np.ndarray:
+    key = ("in view", view)
+    if key not in dataset.memo:
+        lon, lat = dataset.lon, dataset.lat
+        with np.errstate(invalid="ignore"):
+            dataset.memo[key] = (lon >= view[0]) & (lon <= view[1]) & (lat >= view[2]) & (lat <= view[3])
+    return dataset.memo[key]
 
 
 def area_mask(dataset: Dataset, m: np.ndarray, level: str, ids: list[str]) -> np.ndarray:
@@ -240,15 +273,30 @@ def table_page(
     dataset: Dataset, m: np.ndarray, page: int = 0, page_size: int = 50, order: np.ndarray | None = None
 ) -> tuple[pd.DataFrame, int]:
     """One page of matching records, newest first, and the number of pages."""
+    total = int(np.count_nonzero(m))
+    pages = max(1, -(-total // page_size))
+    page = min(max(page, 0), pages - 1)
     if order is None:
         idx = np.flatnonzero(m)
         ranked = idx[np.argsort(-dataset.day[idx], kind="stable")]
     else:
-        ranked = order[m[order]]
-    pages = max(1, -(-len(ranked) // page_size))
-    page = min(max(page, 0), pages - 1)
+        ranked = _first_matching(order, m, (page + 1) * page_size)
     chosen = ranked[page * page_size : (page + 1) * page_size]
     return dataset.records.iloc[chosen].reset_index(drop=True), pages
+
+
+def _first_matching(order: np.ndarray, m: np.ndarray, wanted: int) -> np.ndarray:
+    """The first `wanted` positions of `order` where m holds: read in growing slices, so an early page
+    of a broad filter looks at a few thousand records, not a million."""
+    found: list[np.ndarray] = []
+    start, step, count = 0, max(4 * wanted, 4096), 0
+    while start < len(order) and count < wanted:
+        part = order[start : start + step]
+        hits = part[m[part]]
+        found.append(hits)
+        count += len(hits)
+        start, step = start + step, step * 4
+    return np.concatenate(found)[:wanted] if found else np.zeros(0, dtype=np.intp)
 
 
 def compare(current: dict, previous: dict) -> dict:

@@ -11,9 +11,8 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 
 import numpy as np
-import pandas as pd
 
-from dashboard.explore.data import MULTI_COLUMNS, Dataset
+from dashboard.explore.data import Dataset
 from dashboard.schema import load_schema
 
 # URL parameter -> (Filters field, records column). The URL names are part of the public interface.
@@ -143,17 +142,6 @@ def _allowed(dataset: Dataset | None, column: str) -> list[str] | None:
     return dataset.values(column)
 
 
-def _category_mask(col: pd.Series, wanted: tuple[str, ...], multi: bool) -> np.ndarray:
-    cats = col.cat.categories
-    wanted_set = set(wanted)
-    if multi:
-        ok = np.array([any(p.strip() in wanted_set for p in c.split(";")) for c in cats], dtype=bool)
-    else:
-        ok = np.asarray(cats.isin(list(wanted_set)), dtype=bool)
-    codes = col.cat.codes.to_numpy()
-    return np.where(codes >= 0, ok[codes] if len(ok) else False, False)
-
-
 def mask(dataset: Dataset, filters: Filters) -> np.ndarray:
     """Which records match the filters."""
     records = dataset.records
@@ -165,7 +153,7 @@ def mask(dataset: Dataset, filters: Filters) -> np.ndarray:
     for _param, (attr, column) in LIST_PARAMS.items():
         wanted = getattr(filters, attr)
         if wanted:
-            m &= _category_mask(records[column], wanted, multi=column in MULTI_COLUMNS)
+            m &= dataset.rows_with(column, wanted)
     if filters.min_force:
         rank = load_schema().taxonomies["force_types"].rank(filters.min_force)
         m &= dataset.force_rank >= rank

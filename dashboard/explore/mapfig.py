@@ -212,15 +212,18 @@ def cells_figure(cells: pd.DataFrame, view, lang: str = "en") -> go.Figure:
             name=label,
             hoverinfo="skip",
         )
-    levels = ("", *force_levels())
-    worst = [levels[r + 1] if r >= 0 else NOT_RECORDED for r in cells["max_rank"]]
     approx = cells["approximate"].to_numpy() if "approximate" in cells else np.zeros(len(cells), dtype=int)
     hollow = approx * 2 > counts  # most of the cell's records are placed only to a city, county or region
     keys = np.array([f"{float(x)!r},{float(y)!r}" for x, y in zip(cells["longitude"], cells["latitude"], strict=True)])
+    # Hover texts: translate each phrase once, not once per cell (a national map has ~1,500 cells)
+    worst = np.array(
+        [t("most severe force: {level}", lang, level=esc(term(w, lang))) for w in (NOT_RECORDED, *force_levels())],
+        dtype=object,
+    )[cells["max_rank"].to_numpy().astype(np.intp) + 1]
+    placed_only = t("{n} placed only to a city, county or region", lang, n="\0")
     text = np.array(
         [
-            f"{_records(n, lang)}<br>{t('most severe force: {level}', lang, level=esc(term(w, lang)))}"
-            + (f"<br>{t('{n} placed only to a city, county or region', lang, n=num(int(a), lang))}" if a else "")
+            f"{_records(n, lang)}<br>{w}" + ("<br>" + placed_only.replace("\0", num(int(a), lang)) if a else "")
             for n, w, a in zip(counts, worst, approx, strict=True)
         ],
         dtype=object,

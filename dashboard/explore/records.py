@@ -94,11 +94,10 @@ def date_text(date: object, precision: object, lang: str = "en") -> str:
     d = pd.Timestamp(date)
     if pd.isna(d):
         return ""
-    return {
-        "week": t("week of {date}", lang, date=f"{d:%Y-%m-%d}"),
-        "month": f"{d:%Y-%m}",
-        "year": f"{d:%Y}",
-    }.get(str(precision), f"{d:%Y-%m-%d}")
+    precision = str(precision)
+    if precision == "week":
+        return t("week of {date}", lang, date=f"{d:%Y-%m-%d}")
+    return f"{d:%Y-%m}" if precision == "month" else f"{d:%Y}" if precision == "year" else f"{d:%Y-%m-%d}"
 
 
 def date_words(date: object, precision: object, lang: str = "en") -> str:
@@ -138,13 +137,31 @@ def _first_link(sources: object) -> str | None:
     return next((s for s in split_sources(sources) if is_link(s)), None)
 
 
+# The record columns table_frame reads (converting only these to Python objects: the others are long texts)
+TABLE_SOURCE_COLUMNS = (
+    "date",
+    "date_precision",
+    "city",
+    "state",
+    "county_fips",
+    "region",
+    "agencies",
+    "encounter_type",
+    "force_types",
+    "targeted_groups",
+    "verification",
+    "sources",
+    "encounter_id",
+)
+
+
 def table_frame(page: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """The columns a reader scans, one row per record (the page is already in display order).
 
     Column names stay English (column_label() gives what the reader sees); taxonomy values are
     shown with their labels in the language. Text that a spreadsheet would run as a formula gets a
     leading apostrophe here too, since the table's own toolbar can export the page as CSV."""
-    rows = page.to_dict("records")
+    rows = page[[c for c in TABLE_SOURCE_COLUMNS if c in page.columns]].to_dict("records")
     frame = pd.DataFrame(
         {
             "date": [date_text(r["date"], r.get("date_precision"), lang) for r in rows],

@@ -12,6 +12,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from dashboard import i18n
@@ -74,13 +75,15 @@ def _headline(name: str, version: int, filters: flt.Filters) -> dict:
     return aggregate.headline(common.get_dataset(name), _mask(name, version, filters))
 
 
-def _readable(table: pd.DataFrame, lang: str, values: tuple[str, ...] = ()) -> pd.DataFrame:
+def _readable(table: pd.DataFrame, lang: str, values: tuple[str, ...] = ()) -> pa.Table:
     """A table of numbers for a reader: headers in the language, taxonomy values (in `values`) too.
-    English tables are returned as they are."""
-    if lang == "en":
-        return table
-    table = table.assign(**{c: table[c].astype(str).map(lambda v: i18n.term(v, lang)) for c in values})
-    return table.rename(columns={c: i18n.t(str(c), lang) for c in table.columns})
+
+    Given back as an Arrow table: st.dataframe converts a pandas frame on every rerun (~3 ms each,
+    six tables a page), an Arrow table it only writes out."""
+    if lang != "en":
+        table = table.assign(**{c: table[c].astype(str).map(lambda v: i18n.term(v, lang)) for c in values})
+        table = table.rename(columns={c: i18n.t(str(c), lang) for c in table.columns})
+    return pa.Table.from_pandas(table, preserve_index=False)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -147,7 +150,7 @@ def _breakdown(name: str, version: int, filters: flt.Filters, column: str, noun:
     return {
         "fig": figures.bar_figure(counts, noun, lang) if len(counts) else None,
         "sentence": summaries.breakdown_sentence(counts, noun, int(m.sum()), multi, lang),
-        "table": _readable(counts, lang, ("value",)).rename(columns={i18n.t("value", lang): i18n.t(noun, lang)}),
+        "table": _readable(counts.rename(columns={"value": noun}), lang, (noun,)),
     }
 
 
@@ -158,11 +161,22 @@ def _order(name: str, version: int) -> np.ndarray:
     return order
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _table(name: str, version: int, filters: flt.Filters, page: int, lang: str = "en") -> tuple[pd.DataFrame, int, int]:
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _table(name: str, version: int, filters: flt.Filters, page: int, lang: str = "en") -> dict:
+    """One page of the records table, ready to show: an Arrow table with the reader's headers, the
+    ids of its rows (for a row selection), the number of pages and of matching records."""
     ds, m = common.get_dataset(name), _mask(name, version, filters)
     rows, pages = aggregate.table_page(ds, m, page=page, page_size=PAGE_SIZE, order=_order(name, version))
-    return records.table_frame(rows, lang), pages, int(m.sum())
+    frame = records.table_frame(rows, lang)
+    labels = {c: records.column_label(c, lang) for c in frame.columns} if lang != "en" else {}
+    return {
+        "table": pa.Table.from_pandas(frame.rename(columns=labels), preserve_index=False),
+        "ids": tuple(frame["id"]),
+        "source": labels.get("source", "source"),
+        "id": labels.get("id", "id"),
+        "pages": pages,
+        "total": int(np.count_nonzero(m)),
+    }
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -225,7 +239,7 @@ def _clear_map_selection() -> None:
 # ---------------------------------------------------------------------------- sections
 
 
-def _numbers(label: str, table: pd.DataFrame) -> None:
+def _numbers(label: str, table: pa.Table) -> None:
     """The numbers behind a chart; `label` is already in the page's language."""
     with st.expander(t("{label} as a table", label=label)):
         st.dataframe(table, hide_index=True, width="stretch")
@@ -329,39 +343,37 @@ def _records_section(dataset, filters: flt.Filters, selected: tuple[str, ...] | 
         st.session_state["_x_page_for"] = shown
         st.session_state.pop("x_page", None)  # the widget starts again at its default, page 1
     page = st.session_state.get("x_page", 1)
-    frame, pages, total = _table(dataset.name, dataset.version, shown, page - 1, lang)
-    if page > pages:  # fewer pages than before (the filters changed): back to the first
+    shown_page = _table(dataset.name, dataset.version, shown, page - 1, lang)
+    if page > shown_page["pages"]:  # fewer pages than before (the filters changed): back to the first
         page = 1
         st.session_state.pop("x_page", None)
-        frame, pages, total = _table(dataset.name, dataset.version, shown, 0, lang)
+        shown_page = _table(dataset.name, dataset.version, shown, 0, lang)
+    pages, total, rows = shown_page["pages"], shown_page["total"], len(shown_page["ids"])
     first = (page - 1) * PAGE_SIZE + 1
     if total:
         st.caption(
             t(
                 "Records {first}–{last} of {total}, newest first. Select a row for details.",
                 first=i18n.num(first, lang),
-                last=i18n.num(first + len(frame) - 1, lang),
+                last=i18n.num(first + rows - 1, lang),
                 total=i18n.num(total, lang),
             )
         )
     else:
         st.caption(t("No record matches these filters."))
     table_key = f"x_table_{abs(hash((shown, page))) % 10**9}"
-    labels = {c: records.column_label(c, lang) for c in frame.columns if c != "source"} if lang != "en" else {}
-    source = records.column_label("source", lang) if lang != "en" else "source"
-    labels["source"] = source
     st.dataframe(
-        frame.rename(columns=labels),
+        shown_page["table"],
         hide_index=True,
         width="stretch",
         key=table_key,
-        on_select=functools.partial(_open_record, table_key, tuple(frame["id"])),
+        on_select=functools.partial(_open_record, table_key, shown_page["ids"]),
         selection_mode="single-row",
         column_config={
-            source: st.column_config.LinkColumn(
+            shown_page["source"]: st.column_config.LinkColumn(
                 records.column_label("source", lang), display_text=t("open ↗"), validate=r"^https?://"
             ),
-            labels.get("id", "id"): st.column_config.TextColumn("id"),
+            shown_page["id"]: st.column_config.TextColumn("id"),
         },
     )
     if pages > 1:

@@ -176,3 +176,33 @@ def test_table_page_with_a_precomputed_order_gives_the_same_pages():
         assert pa == pb and a["encounter_id"].tolist() == b["encounter_id"].tolist()
     first, _ = aggregate.table_page(ds, m, page=0, page_size=2, order=order)
     assert first["encounter_id"].tolist() == ["T-4", "T-2"]  # newest first; ties in file order
+
+
+def test_timeline_has_one_not_recorded_row_per_period_whether_force_is_blank_or_missing():
+    ds = make_dataset(
+        {"date": "2025-03-03", "force_types": ""},
+        {"date": "2025-03-04", "force_types": ""},
+        {"date": "2025-03-05", "force_types": "weapon displayed"},
+    )
+    level = ds.records["force_level"].copy()
+    level.iloc[0] = np.nan  # one missing, one blank: both are "not recorded"
+    ds.records["force_level"] = level
+    assert level.cat.codes.tolist()[:2] == [-1, level.cat.categories.get_loc("")]
+    tl = aggregate.timeline(ds, everything(ds), "month")
+    assert tl.duplicated(["period", "force_level"]).sum() == 0
+    assert dict(zip(tl["force_level"], tl["records"], strict=True)) == {"not recorded": 2, "weapon displayed": 1}
+
+
+def test_table_pages_of_a_sparse_filter_over_many_records_are_the_same_with_the_precomputed_order():
+    """The precomputed order is read in growing slices: pages far into a sparse filter cross many slices."""
+    days = pd.date_range("2020-01-01", periods=3000, freq="D")
+    rows = [{"date": str(days[(i * 7919) % len(days)].date()), "state": "TX" if i % 13 else "MN"} for i in range(30000)]
+    ds = make_dataset(*rows)
+    m = (ds.records["state"] == "MN").to_numpy()
+    order = aggregate.newest_first(ds)
+    for page in (0, 3, 46):
+        plain, pages = aggregate.table_page(ds, m, page=page, page_size=50)
+        fast, same_pages = aggregate.table_page(ds, m, page=page, page_size=50, order=order)
+        assert pages == same_pages == -(-int(m.sum()) // 50)
+        assert fast["encounter_id"].tolist() == plain["encounter_id"].tolist()
+        assert set(fast["state"]) == {"MN"}
