@@ -15,6 +15,22 @@ APPROXIMATE = ("city", "county", "region", "state", "")  # a map point that is n
 CONUS = (-125.0, -66.5, 24.0, 49.5)  # lon0, lon1, lat0, lat1 of the contiguous states
 
 
+_last_rows: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def _rows(m: np.ndarray) -> np.ndarray:
+    """Positions of the matching records. A page asks for them several times for one (read-only,
+    cached) mask: the last answer is kept, keyed by the mask object itself."""
+    global _last_rows
+    last = _last_rows  # one read: other sessions' threads may replace it meanwhile
+    if last is not None and last[0] is m:
+        return last[1]
+    rows = np.flatnonzero(m)
+    if not m.flags.writeable:  # a mask that can change cannot be a key
+        _last_rows = (m, rows)
+    return rows
+
+
 def headline(dataset: Dataset, m: np.ndarray) -> dict:
     """The figures at the top of Explore and of a briefing."""
     n = int(np.count_nonzero(m))
@@ -39,7 +55,7 @@ def headline(dataset: Dataset, m: np.ndarray) -> dict:
 def counts_by(dataset: Dataset, m: np.ndarray, column: str) -> pd.DataFrame:
     """Records per value of a column; a record with several values counts once for each."""
     values, cat_of_pair, value_of_pair, blank = dataset.value_parts(column)
-    codes = dataset.codes(column)[np.flatnonzero(m)]
+    codes = dataset.codes(column)[_rows(m)]
     per_cat = np.bincount(codes.astype(np.intp) + 1, minlength=len(blank) + 1)  # code -1 (missing): bin 0
     totals = np.bincount(value_of_pair, weights=per_cat[1:][cat_of_pair], minlength=len(values)).astype(np.int64)
     missing = int(per_cat[0]) + int(per_cat[1:][blank].sum())
@@ -55,13 +71,23 @@ def timeline(dataset: Dataset, m: np.ndarray, freq: str = "month") -> pd.DataFra
     left out (and counted in attrs["too_coarse"]) rather than drawn as if its date were exact."""
     starts, names, key, precise = _period_keys(dataset, freq)
     bins = len(starts) * len(names)
-    counts = np.bincount(key[np.flatnonzero(m)], minlength=bins + 1)[1:].reshape(len(starts), len(names))
-    p, level = np.nonzero(counts)
-    frame = pd.DataFrame({"period": starts[p], "force_level": names[level], "records": counts[p, level]})
-    out = frame.sort_values(["period", "force_level"], ignore_index=True)  # as a groupby would give it
-    out["records"] = out["records"].astype(np.int64)
+    counts = np.bincount(key[_rows(m)], minlength=bins + 1)[1:].reshape(len(starts), len(names))
+    p, level = np.nonzero(counts)  # row-major: by period, then by level name (names are sorted)
+    out = pd.DataFrame({"period": starts[p], "force_level": names[level], "records": counts[p, level].astype(np.int64)})
     out.attrs["too_coarse"] = int(np.count_nonzero(m & ~precise))
     return out
+
+
+def timeline_table(tl: pd.DataFrame, freq: str, levels: list[str]) -> pd.DataFrame:
+    """The timeline as a table: one row per period ("2025-03", or a week's Monday), a column per force
+    level in `levels` order, and a total."""
+    periods, row = np.unique(tl["period"].to_numpy(), return_inverse=True)
+    grid = np.zeros((len(periods), len(levels)), dtype=np.int64)
+    grid[row, pd.Index(levels).get_indexer(tl["force_level"])] = tl["records"].to_numpy()
+    table = pd.DataFrame(grid, columns=levels)
+    table.insert(0, "period", pd.DatetimeIndex(periods).strftime("%Y-%m" if freq == "month" else "%Y-%m-%d"))
+    table["total"] = grid.sum(axis=1)
+    return table
 
 
 def _period_keys(dataset: Dataset, freq: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -85,9 +111,10 @@ def _period_keys(dataset: Dataset, freq: str) -> tuple[np.ndarray, np.ndarray, n
         unit = "datetime64[M]" if freq == "month" else "datetime64[D]"
         starts = (first + step * np.arange(n_periods)).astype(unit).astype("datetime64[ns]")
         cats = list(dataset.records["force_level"].cat.categories)
-        names = np.array(["not recorded", *[c for c in cats if c]], dtype=object)
+        names = np.array(sorted({"not recorded", *[c for c in cats if c]}), dtype=object)
         # name index of each code + 1 (code -1, missing, and a blank category are both "not recorded")
-        name_of = np.array([0, *[list(names).index(c) if c else 0 for c in cats]], dtype=np.int64)
+        where = {name: i for i, name in enumerate(names)}
+        name_of = np.array([where["not recorded"], *[where[c or "not recorded"] for c in cats]], dtype=np.int64)
         levels = name_of[dataset.codes("force_level").astype(np.int64) + 1]
         key = np.where(usable, 1 + index * len(names) + levels, 0).astype(np.int32)
         dataset.memo[memo_key] = (starts, names, key, precise)
@@ -131,7 +158,7 @@ def _grid(dataset: Dataset, size: float, x_scale: float) -> tuple[np.ndarray, np
         placed = dataset.placed
         rx, rz = _hex_axial(dataset.lon[placed] * x_scale, dataset.lat[placed], size)
         inverse, keys = pd.factorize(_cell_key(rx, rz))
-        levels = int(dataset.force_rank.max(initial=-1)) + 2  # not recorded, then each rank
+        levels = _levels(dataset)
         approximate = dataset.category_lookup("location_precision", APPROXIMATE)[placed]
         per_record = np.full(len(placed), -1, dtype=np.int64)
         per_record[placed] = inverse * 2 * levels + approximate * levels + dataset.force_rank[placed] + 1
@@ -139,6 +166,13 @@ def _grid(dataset: Dataset, size: float, x_scale: float) -> tuple[np.ndarray, np
             memo.pop(old, None)
         memo[key] = (np.asarray(keys), per_record, levels)
     return memo[key]
+
+
+def _levels(dataset: Dataset) -> int:
+    """Force rank bins: not recorded, then each rank up to the highest present."""
+    if "levels" not in dataset.memo:
+        dataset.memo["levels"] = int(dataset.force_rank.max(initial=-1)) + 2
+    return dataset.memo["levels"]
 
 
 _SPAN = 1 << 31  # axial coordinates are small integers: one int64 key per cell
@@ -166,7 +200,7 @@ def map_points(
         pts.attrs["unplaced"] = int(np.count_nonzero(m)) - n
         return "points", pts
     rows = np.flatnonzero(has)
-    levels = int(dataset.force_rank.max(initial=-1)) + 2
+    levels = _levels(dataset)
     if n < np.count_nonzero(dataset.placed) // 4 and ("hex", hex_size, x_scale) not in dataset.memo:
         # A small part of the map, on a grid not yet made: cheaper to bin these records alone
         rx, rz = _hex_axial(dataset.lon[rows] * x_scale, dataset.lat[rows], hex_size)
@@ -270,9 +304,14 @@ def newest_first(dataset: Dataset) -> np.ndarray:
 
 
 def table_page(
-    dataset: Dataset, m: np.ndarray, page: int = 0, page_size: int = 50, order: np.ndarray | None = None
+    dataset: Dataset,
+    m: np.ndarray,
+    page: int = 0,
+    page_size: int = 50,
+    order: np.ndarray | None = None,
+    columns: tuple[str, ...] | None = None,
 ) -> tuple[pd.DataFrame, int]:
-    """One page of matching records, newest first, and the number of pages."""
+    """One page of matching records (all columns, or those named), newest first, and the number of pages."""
     total = int(np.count_nonzero(m))
     pages = max(1, -(-total // page_size))
     page = min(max(page, 0), pages - 1)
@@ -282,7 +321,8 @@ def table_page(
     else:
         ranked = _first_matching(order, m, (page + 1) * page_size)
     chosen = ranked[page * page_size : (page + 1) * page_size]
-    return dataset.records.iloc[chosen].reset_index(drop=True), pages
+    frame = dataset.records if columns is None else dataset.records[[c for c in columns if c in dataset.records]]
+    return frame.iloc[chosen].reset_index(drop=True), pages
 
 
 def _first_matching(order: np.ndarray, m: np.ndarray, wanted: int) -> np.ndarray:

@@ -131,7 +131,12 @@ class FrozenFigure(go.Figure):
 
     def to_dict(self) -> dict:
         if "_wire" not in self.__dict__:
-            self.__dict__["_wire"] = _typed_arrays(self.__dict__["_spec"])
+            spec = self.__dict__["_spec"]
+            layout = spec["layout"]
+            wire = _typed_arrays({"data": spec["data"], "layout": {k: v for k, v in layout.items() if k != "template"}})
+            if "template" in layout:  # a large constant: nothing in it to convert
+                wire["layout"]["template"] = layout["template"]
+            self.__dict__["_wire"] = wire
         return self.__dict__["_wire"]
 
     def to_plotly_json(self) -> dict:

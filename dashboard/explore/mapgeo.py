@@ -81,6 +81,14 @@ def _district_shapes() -> dict:
     return out
 
 
+def warm() -> None:
+    """Build the boundary tables now (~0.2 s, mostly the counties): the page layer runs this in the
+    background when a dataset loads, so the first visitor to zoom in on a state does not wait for it."""
+    _state_shapes()
+    _county_shapes()
+    _county_names()
+
+
 def shapes(level: str) -> dict:
     """Area id -> polygon for a choropleth level (state USPS code, county FIPS, district label)."""
     if level == "state":

@@ -40,7 +40,7 @@ def _plain(value: str) -> str:
     return "".join(f"\\{c}" if c in MARKDOWN_CHARS else c for c in str(value))
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=128, show_spinner=False, hash_funcs=common.HASH_FILTERS)
 def _briefing(
     name: str, version: int, area: areas.Area, period: Period, compare: Period, filters, lang: str = "en"
 ) -> Briefing:

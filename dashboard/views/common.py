@@ -6,7 +6,9 @@ shared by every session; a new published version is picked up on the next rerun,
 
 from __future__ import annotations
 
+import gc
 import re
+import threading
 from datetime import date
 
 import streamlit as st
@@ -14,9 +16,14 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import i18n, store
 from dashboard.explore import filters as flt
+from dashboard.explore import mapgeo
 from dashboard.explore.data import Dataset, load_dataset
 from dashboard.paths import datasets_dir
 from dashboard.schema import load_schema
+
+# Cached functions that take Filters hash them by their repr: Streamlit's own hashing of a dataclass
+# (a deep asdict) costs ~0.5 ms a call, and Explore calls seven such functions a rerun.
+HASH_FILTERS = {flt.Filters: repr}
 
 # URL parameters that are not filters and must survive when the filters rewrite the URL.
 KEEP_PARAMS = ("lang", "record", "view", "area_type", "area", "compare_from", "compare_to")
@@ -68,7 +75,13 @@ def language_switch() -> None:
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the dataset ...")
 def _load(root: str, name: str, version: int) -> Dataset:
-    return load_dataset(root, name, version)
+    threading.Thread(target=mapgeo.warm, name="warm boundaries", daemon=True).start()
+    dataset = load_dataset(root, name, version)
+    # What is loaded by now (modules, the dataset) lives as long as the server: move it out of the
+    # garbage collector's reach. Otherwise each full collection walks ~200,000 objects (~100 ms) in
+    # the middle of some visitor's rerun.
+    gc.freeze()
+    return dataset
 
 
 def data_root() -> str:
@@ -81,7 +94,7 @@ def available() -> list[str]:
 
 def get_dataset(name: str) -> Dataset:
     root = data_root()
-    return _load(root, name, store.current_version(root, name))
+    return _load(root=root, name=name, version=store.current_version(root, name))  # keywords: see explore.py
 
 
 def default_dataset(names: list[str]) -> str:
@@ -115,11 +128,20 @@ def county_names() -> dict[str, str]:
     return {f["id"]: f"{f['properties']['name']}, {f['properties']['state']}" for f in counties_geojson()["features"]}
 
 
+class _Labels(dict):
+    def __missing__(self, key) -> str:
+        return str(key)
+
+
+@st.cache_resource
+def _county_labels() -> _Labels:
+    """FIPS -> "Hennepin County, MN (27053)". The sidebar passes its lookup as format_func, which
+    Streamlit calls for each of ~3,000 options on every rerun: a dict lookup, not a Python function."""
+    return _Labels({fips: f"{name} ({fips})" for fips, name in county_names().items()})
+
+
 def _label(column: str):
-    if column == "county_fips":
-        names = county_names()
-        return lambda f: f"{names.get(f, f)} ({f})"
-    return str
+    return _county_labels().__getitem__ if column == "county_fips" else str
 
 
 def _init_from_url(dataset: Dataset, names: list[str]) -> list[str]:

@@ -61,18 +61,20 @@ MAP_CONFIG = {
 
 
 # ---------------------------------------------------------------------------- cached summaries
+# Called with keyword arguments: Streamlit names each positional argument of a cached call with
+# inspect.signature (~60 µs an argument), which added ~5 ms to every rerun.
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False, hash_funcs=common.HASH_FILTERS)
 def _mask(name: str, version: int, filters: flt.Filters) -> np.ndarray:
     m = flt.mask(common.get_dataset(name), filters)
     m.setflags(write=False)  # shared by every session
     return m
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=256, show_spinner=False, hash_funcs=common.HASH_FILTERS)
 def _headline(name: str, version: int, filters: flt.Filters) -> dict:
-    return aggregate.headline(common.get_dataset(name), _mask(name, version, filters))
+    return aggregate.headline(common.get_dataset(name), _mask(name=name, version=version, filters=filters))
 
 
 def _readable(table: pd.DataFrame, lang: str, values: tuple[str, ...] = ()) -> pa.Table:
@@ -86,10 +88,10 @@ def _readable(table: pd.DataFrame, lang: str, values: tuple[str, ...] = ()) -> p
     return pa.Table.from_pandas(table, preserve_index=False)
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False, hash_funcs=common.HASH_FILTERS)
 def _map(name: str, version: int, filters: flt.Filters, mode: str, lang: str = "en") -> dict:
     """The map figure, its sentence, its numbers, and what a selection needs to find records."""
-    ds, m = common.get_dataset(name), _mask(name, version, filters)
+    ds, m = common.get_dataset(name), _mask(name=name, version=version, filters=filters)
     ext = aggregate.map_extent(ds, m)
     view, total = ext["view"], int(m.sum())
     if mode == "points":
@@ -123,13 +125,10 @@ def _padded(box):
     return (box[0] - pad, box[1] + pad, box[2] - pad / 2, box[3] + pad / 2)
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False, hash_funcs=common.HASH_FILTERS)
 def _timeline(name: str, version: int, filters: flt.Filters, freq: str, lang: str = "en") -> dict:
-    tl = aggregate.timeline(common.get_dataset(name), _mask(name, version, filters), freq)
-    table = tl.pivot_table(index="period", columns="force_level", values="records", aggfunc="sum", fill_value=0)
-    table = table[figures.level_order(table.columns)]
-    table.index = table.index.strftime("%Y-%m" if freq == "month" else "%Y-%m-%d")
-    table = table.assign(total=table.sum(axis=1)).reset_index()
+    tl = aggregate.timeline(common.get_dataset(name), _mask(name=name, version=version, filters=filters), freq)
+    table = aggregate.timeline_table(tl, freq, figures.level_order(tl["force_level"]))
     if lang != "en":  # force levels are columns here: their labels become headers
         table = table.rename(
             columns={c: i18n.term(str(c), lang) for c in table.columns if c not in ("period", "total")}
@@ -142,9 +141,9 @@ def _timeline(name: str, version: int, filters: flt.Filters, freq: str, lang: st
     }
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)
+@st.cache_resource(max_entries=128, show_spinner=False, hash_funcs=common.HASH_FILTERS)
 def _breakdown(name: str, version: int, filters: flt.Filters, column: str, noun: str, lang: str = "en") -> dict:
-    ds, m = common.get_dataset(name), _mask(name, version, filters)
+    ds, m = common.get_dataset(name), _mask(name=name, version=version, filters=filters)
     counts = aggregate.counts_by(ds, m, column)
     multi = column in ("targeted_groups", "agencies", "force_types")
     return {
@@ -161,12 +160,13 @@ def _order(name: str, version: int) -> np.ndarray:
     return order
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
+@st.cache_resource(max_entries=256, show_spinner=False, hash_funcs=common.HASH_FILTERS)
 def _table(name: str, version: int, filters: flt.Filters, page: int, lang: str = "en") -> dict:
     """One page of the records table, ready to show: an Arrow table with the reader's headers, the
     ids of its rows (for a row selection), the number of pages and of matching records."""
-    ds, m = common.get_dataset(name), _mask(name, version, filters)
-    rows, pages = aggregate.table_page(ds, m, page=page, page_size=PAGE_SIZE, order=_order(name, version))
+    ds, m = common.get_dataset(name), _mask(name=name, version=version, filters=filters)
+    order = _order(name=name, version=version)
+    rows, pages = aggregate.table_page(ds, m, page, PAGE_SIZE, order, columns=records.TABLE_SOURCE_COLUMNS)
     frame = records.table_frame(rows, lang)
     labels = {c: records.column_label(c, lang) for c in frame.columns} if lang != "en" else {}
     return {
@@ -179,10 +179,10 @@ def _table(name: str, version: int, filters: flt.Filters, page: int, lang: str =
     }
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=common.HASH_FILTERS)
 def _selected_ids(name: str, version: int, filters: flt.Filters, kind: str, keys: tuple, attrs: tuple) -> tuple:
     """The ids of the records a map selection stands for (points, hexagon cells or areas)."""
-    ds, m = common.get_dataset(name), _mask(name, version, filters)
+    ds, m = common.get_dataset(name), _mask(name=name, version=version, filters=filters)
     if kind == "points":
         return tuple(sorted(keys))
     if kind == "cells":
@@ -275,7 +275,7 @@ def _map_section(dataset, filters: flt.Filters) -> tuple[str, ...] | None:
     """Draw the map; return the ids of the records selected on it (None: no selection)."""
     st.subheader(t("Map"))
     mode = st.radio(t("Show"), list(MAP_MODES), format_func=lambda k: t(MAP_MODES[k]), key="x_map", horizontal=True)
-    data = _map(dataset.name, dataset.version, filters, mode, common.lang())
+    data = _map(name=dataset.name, version=dataset.version, filters=filters, mode=mode, lang=common.lang())
     event = st.plotly_chart(
         data["fig"],
         key=f"x_map_chart_{st.session_state['x_map_round']}",
@@ -299,14 +299,16 @@ def _map_section(dataset, filters: flt.Filters) -> tuple[str, ...] | None:
     if not keys:
         return None
     attrs = tuple(sorted((k, v) for k, v in data.get("attrs", {}).items() if k in ("hex_size", "x_scale")))
-    ids = _selected_ids(dataset.name, dataset.version, filters, data["kind"], keys, attrs)
+    ids = _selected_ids(
+        name=dataset.name, version=dataset.version, filters=filters, kind=data["kind"], keys=keys, attrs=attrs
+    )
     return ids or None  # a stale selection that matches nothing is no selection
 
 
 def _timeline_section(dataset, filters: flt.Filters) -> None:
     st.subheader(t("Over time"))
     freq = st.radio(t("Count by"), list(PERIODS), format_func=lambda k: t(PERIODS[k]), key="x_period", horizontal=True)
-    data = _timeline(dataset.name, dataset.version, filters, freq, common.lang())
+    data = _timeline(name=dataset.name, version=dataset.version, filters=filters, freq=freq, lang=common.lang())
     if len(data["table"]):
         st.plotly_chart(
             data["fig"], width="stretch", config=CHART_CONFIG, alt=t("Encounters per period by force level")
@@ -320,7 +322,9 @@ def _breakdown_section(dataset, filters: flt.Filters) -> None:
     lang = common.lang()
     for col, (column, noun, title) in zip(st.columns(3), BREAKDOWNS, strict=True):
         with col:
-            data = _breakdown(dataset.name, dataset.version, filters, column, noun, lang)
+            data = _breakdown(
+                name=dataset.name, version=dataset.version, filters=filters, column=column, noun=noun, lang=lang
+            )
             st.markdown(f"**{t(title)}**")
             if data["fig"] is not None:
                 alt = t("Records per {noun}", noun=t(noun))
@@ -343,11 +347,11 @@ def _records_section(dataset, filters: flt.Filters, selected: tuple[str, ...] | 
         st.session_state["_x_page_for"] = shown
         st.session_state.pop("x_page", None)  # the widget starts again at its default, page 1
     page = st.session_state.get("x_page", 1)
-    shown_page = _table(dataset.name, dataset.version, shown, page - 1, lang)
+    shown_page = _table(name=dataset.name, version=dataset.version, filters=shown, page=page - 1, lang=lang)
     if page > shown_page["pages"]:  # fewer pages than before (the filters changed): back to the first
         page = 1
         st.session_state.pop("x_page", None)
-        shown_page = _table(dataset.name, dataset.version, shown, 0, lang)
+        shown_page = _table(name=dataset.name, version=dataset.version, filters=shown, page=0, lang=lang)
     pages, total, rows = shown_page["pages"], shown_page["total"], len(shown_page["ids"])
     first = (page - 1) * PAGE_SIZE + 1
     if total:
@@ -485,7 +489,7 @@ def render() -> None:
     title = t(str(dataset.metadata.get("title", dataset.name)))  # the shipped datasets' titles are in the catalog
     line = t("{title} · data as of {date} · {filters}", title=title, date=_as_of(dataset, lang), filters=described)
     st.caption(common.md_escape(line))
-    _headline_figures(_headline(dataset.name, dataset.version, filters))
+    _headline_figures(_headline(name=dataset.name, version=dataset.version, filters=filters))
     record_id = (st.query_params.get_all("record") or [""])[0]
     if record_id:
         _record_detail(dataset, record_id)
