@@ -56,7 +56,11 @@ def force_levels() -> tuple[str, ...]:
 
 def force_style() -> dict[str, tuple[str, str]]:
     """Force level -> (colour, symbol): viridis from pale (none) to dark (death), grey for not recorded."""
-    levels = force_levels()
+    return dict(_force_style(force_levels()))
+
+
+@functools.cache
+def _force_style(levels: tuple[str, ...]) -> dict[str, tuple[str, str]]:  # ~3 ms: made once
     colours = sample_colorscale("Viridis", list(np.linspace(0.88, 0.0, len(levels))), colortype="rgb")
     style = {lv: (colours[i], SYMBOLS[i % len(SYMBOLS)]) for i, lv in enumerate(levels)}
     style[NOT_RECORDED] = (NOT_RECORDED_COLOUR, "circle")
@@ -158,8 +162,25 @@ def _typed_arrays(obj):
     if isinstance(obj, list | tuple):
         return [_typed_arrays(v) for v in obj]
     if isinstance(obj, np.ndarray) and obj.dtype.kind in "iuf":
-        return to_typed_array_spec(obj)
+        shared = not obj.flags.writeable and obj.size >= 5000  # the boundary outlines (see below)
+        return _shared_typed_array(obj) if shared else to_typed_array_spec(obj)
     return obj
+
+
+_SHARED: dict[int, tuple[np.ndarray, dict]] = {}
+
+
+def _shared_typed_array(arr: np.ndarray) -> dict:
+    """Large read-only arrays are mapgeo's cached boundary outlines, drawn on every map: encoded once.
+    Each entry holds its array, so its id cannot be reused by another one while the entry exists."""
+    hit = _SHARED.get(id(arr))
+    if hit is not None and hit[0] is arr:
+        return hit[1]
+    spec = to_typed_array_spec(arr)
+    if len(_SHARED) >= 64:
+        _SHARED.clear()
+    _SHARED[id(arr)] = (arr, spec)
+    return spec
 
 
 @functools.cache

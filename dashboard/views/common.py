@@ -92,6 +92,11 @@ def available() -> list[str]:
     return store.list_datasets(data_root())
 
 
+def dataset_at(name: str, version: int) -> Dataset:
+    """A version already known (cached functions are keyed by it): no read of the CURRENT pointer."""
+    return _load(root=data_root(), name=name, version=version)
+
+
 def get_dataset(name: str) -> Dataset:
     root = data_root()
     return _load(root=root, name=name, version=store.current_version(root, name))  # keywords: see explore.py

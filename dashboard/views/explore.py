@@ -67,14 +67,14 @@ MAP_CONFIG = {
 
 @st.cache_resource(max_entries=16, show_spinner=False, hash_funcs=common.HASH_FILTERS)
 def _mask(name: str, version: int, filters: flt.Filters) -> np.ndarray:
-    m = flt.mask(common.get_dataset(name), filters)
+    m = flt.mask(common.dataset_at(name, version), filters)
     m.setflags(write=False)  # shared by every session
     return m
 
 
 @st.cache_data(max_entries=256, show_spinner=False, hash_funcs=common.HASH_FILTERS)
 def _headline(name: str, version: int, filters: flt.Filters) -> dict:
-    return aggregate.headline(common.get_dataset(name), _mask(name=name, version=version, filters=filters))
+    return aggregate.headline(common.dataset_at(name, version), _mask(name=name, version=version, filters=filters))
 
 
 def _readable(table: pd.DataFrame, lang: str, values: tuple[str, ...] = ()) -> pa.Table:
@@ -91,7 +91,7 @@ def _readable(table: pd.DataFrame, lang: str, values: tuple[str, ...] = ()) -> p
 @st.cache_resource(max_entries=64, show_spinner=False, hash_funcs=common.HASH_FILTERS)
 def _map(name: str, version: int, filters: flt.Filters, mode: str, lang: str = "en") -> dict:
     """The map figure, its sentence, its numbers, and what a selection needs to find records."""
-    ds, m = common.get_dataset(name), _mask(name=name, version=version, filters=filters)
+    ds, m = common.dataset_at(name, version), _mask(name=name, version=version, filters=filters)
     ext = aggregate.map_extent(ds, m)
     view, total = ext["view"], int(m.sum())
     if mode == "points":
@@ -127,7 +127,7 @@ def _padded(box):
 
 @st.cache_resource(max_entries=64, show_spinner=False, hash_funcs=common.HASH_FILTERS)
 def _timeline(name: str, version: int, filters: flt.Filters, freq: str, lang: str = "en") -> dict:
-    tl = aggregate.timeline(common.get_dataset(name), _mask(name=name, version=version, filters=filters), freq)
+    tl = aggregate.timeline(common.dataset_at(name, version), _mask(name=name, version=version, filters=filters), freq)
     table = aggregate.timeline_table(tl, freq, figures.level_order(tl["force_level"]))
     if lang != "en":  # force levels are columns here: their labels become headers
         table = table.rename(
@@ -143,7 +143,7 @@ def _timeline(name: str, version: int, filters: flt.Filters, freq: str, lang: st
 
 @st.cache_resource(max_entries=128, show_spinner=False, hash_funcs=common.HASH_FILTERS)
 def _breakdown(name: str, version: int, filters: flt.Filters, column: str, noun: str, lang: str = "en") -> dict:
-    ds, m = common.get_dataset(name), _mask(name=name, version=version, filters=filters)
+    ds, m = common.dataset_at(name, version), _mask(name=name, version=version, filters=filters)
     counts = aggregate.counts_by(ds, m, column)
     multi = column in ("targeted_groups", "agencies", "force_types")
     return {
@@ -155,7 +155,7 @@ def _breakdown(name: str, version: int, filters: flt.Filters, column: str, noun:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _order(name: str, version: int) -> np.ndarray:
-    order = aggregate.newest_first(common.get_dataset(name))
+    order = aggregate.newest_first(common.dataset_at(name, version))
     order.setflags(write=False)
     return order
 
@@ -164,7 +164,7 @@ def _order(name: str, version: int) -> np.ndarray:
 def _table(name: str, version: int, filters: flt.Filters, page: int, lang: str = "en") -> dict:
     """One page of the records table, ready to show: an Arrow table with the reader's headers, the
     ids of its rows (for a row selection), the number of pages and of matching records."""
-    ds, m = common.get_dataset(name), _mask(name=name, version=version, filters=filters)
+    ds, m = common.dataset_at(name, version), _mask(name=name, version=version, filters=filters)
     order = _order(name=name, version=version)
     rows, pages = aggregate.table_page(ds, m, page, PAGE_SIZE, order, columns=records.TABLE_SOURCE_COLUMNS)
     frame = records.table_frame(rows, lang)
@@ -182,7 +182,7 @@ def _table(name: str, version: int, filters: flt.Filters, page: int, lang: str =
 @st.cache_data(max_entries=64, show_spinner=False, hash_funcs=common.HASH_FILTERS)
 def _selected_ids(name: str, version: int, filters: flt.Filters, kind: str, keys: tuple, attrs: tuple) -> tuple:
     """The ids of the records a map selection stands for (points, hexagon cells or areas)."""
-    ds, m = common.get_dataset(name), _mask(name=name, version=version, filters=filters)
+    ds, m = common.dataset_at(name, version), _mask(name=name, version=version, filters=filters)
     if kind == "points":
         return tuple(sorted(keys))
     if kind == "cells":
@@ -194,11 +194,11 @@ def _selected_ids(name: str, version: int, filters: flt.Filters, kind: str, keys
     return tuple(ds.records["encounter_id"].to_numpy()[chosen])
 
 
-def _export(name: str, filters: flt.Filters, fmt: str):
+def _export(name: str, version: int, filters: flt.Filters, fmt: str):
     """A callable that builds the download only when it is clicked (a big CSV costs seconds)."""
 
     def build() -> bytes:
-        ds = common.get_dataset(name)
+        ds = common.dataset_at(name, version)
         subset = ds.records.loc[flt.mask(ds, filters)]
         return export.to_csv(subset) if fmt == "csv" else export.to_geojson(subset)
 
@@ -391,7 +391,7 @@ def _downloads(dataset, filters: flt.Filters, total: int) -> None:
     stem = f"{dataset.name}-v{dataset.version}-filtered"
     c1.download_button(
         t("Download CSV ({n} records)", n=n),
-        data=_export(dataset.name, filters, "csv"),
+        data=_export(dataset.name, dataset.version, filters, "csv"),
         file_name=f"{stem}.csv",
         mime="text/csv",
         on_click="ignore",
@@ -400,7 +400,7 @@ def _downloads(dataset, filters: flt.Filters, total: int) -> None:
     )
     c2.download_button(
         t("Download GeoJSON ({n} records)", n=n),
-        data=_export(dataset.name, filters, "geojson"),
+        data=_export(dataset.name, dataset.version, filters, "geojson"),
         file_name=f"{stem}.geojson",
         mime="application/geo+json",
         on_click="ignore",
