@@ -198,8 +198,25 @@ def sidebar_filters(extra_keep: dict | None = None) -> tuple[Dataset, flt.Filter
         t("Dates"), key=WIDGET_PREFIX + "dates", min_value=min(lo, date(1990, 1, 1)), max_value=max(hi, date.today())
     )
     choose = t("Choose options")  # Streamlit's own placeholder is English only
-    place = side.expander(t("Place"), expanded=True)
-    states = place.multiselect(t("State"), dataset.values("state"), key=WIDGET_PREFIX + "states", placeholder=choose)
+    # The most used filters stay in view; the others open in two popovers. A browser draws a
+    # popover's widgets only when it is opened, and each widget in view cost ~60 ms of a first
+    # page load here (issue 7: the map must be drawn within 3 s). The caption under the page
+    # title names every filter that is set, wherever its widget is.
+    states = side.multiselect(t("State"), dataset.values("state"), key=WIDGET_PREFIX + "states", placeholder=choose)
+    groups = side.multiselect(
+        t("Targeted group"),
+        schema.taxonomies["targeted_groups"].values,
+        key=WIDGET_PREFIX + "groups",
+        format_func=term,
+        placeholder=choose,
+    )
+    min_force = side.selectbox(
+        t("Minimum force level"),
+        ["", *schema.taxonomies["force_types"].values],
+        key=WIDGET_PREFIX + "min_force",
+        format_func=lambda v: term(v) if v else t("any (including not recorded)"),
+    )
+    place = side.popover(t("County, city, district"), width="stretch", icon=":material/location_on:")
     counties = place.multiselect(
         t("County"),
         dataset.values("county_fips"),
@@ -211,48 +228,37 @@ def sidebar_filters(extra_keep: dict | None = None) -> tuple[Dataset, flt.Filter
     districts = place.multiselect(
         t("Council district"), dataset.values("district"), key=WIDGET_PREFIX + "districts", placeholder=choose
     )
-    who = side.expander(t("Who and what"), expanded=True)
-    groups = who.multiselect(
-        t("Targeted group"),
-        schema.taxonomies["targeted_groups"].values,
-        key=WIDGET_PREFIX + "groups",
-        format_func=term,
-        placeholder=choose,
-    )
-    forces = who.multiselect(
+    _chosen_inside(side, ("counties", "cities", "districts"))
+    more = side.popover(t("Force type, agency, encounter type, verification"), width="stretch", icon=":material/tune:")
+    forces = more.multiselect(
         t("Force type"),
         schema.taxonomies["force_types"].values,
         key=WIDGET_PREFIX + "forces",
         format_func=term,
         placeholder=choose,
     )
-    min_force = who.selectbox(
-        t("Minimum force level"),
-        ["", *schema.taxonomies["force_types"].values],
-        key=WIDGET_PREFIX + "min_force",
-        format_func=lambda v: term(v) if v else t("any (including not recorded)"),
-    )
-    agencies = who.multiselect(
+    agencies = more.multiselect(
         t("Agency"),
         schema.taxonomies["agencies"].values,
         key=WIDGET_PREFIX + "agencies",
         format_func=term,
         placeholder=choose,
     )
-    types = who.multiselect(
+    types = more.multiselect(
         t("Encounter type"),
         schema.taxonomies["encounter_types"].values,
         key=WIDGET_PREFIX + "types",
         format_func=term,
         placeholder=choose,
     )
-    verification = who.multiselect(
+    verification = more.multiselect(
         t("Verification"),
         schema.taxonomies["verification"].values,
         key=WIDGET_PREFIX + "verification",
         format_func=term,
         placeholder=choose,
     )
+    _chosen_inside(side, ("forces", "agencies", "types", "verification"))
 
     date_from, date_to = dates if isinstance(dates, tuple | list) and len(dates) == 2 else (lo, hi)
     filters = flt.Filters(
@@ -277,6 +283,14 @@ def sidebar_filters(extra_keep: dict | None = None) -> tuple[Dataset, flt.Filter
         st.rerun()
     sync_url(filters, extra_keep)
     return dataset, filters
+
+
+def _chosen_inside(side, attrs: tuple[str, ...]) -> None:
+    """Under a closed popover, say how many values are chosen in it (its label stays the same: a new
+    label would close it after every choice)."""
+    n = sum(len(st.session_state.get(WIDGET_PREFIX + a) or ()) for a in attrs)
+    if n:
+        side.caption(t("{n} chosen", n=i18n.num(n, lang())))
 
 
 def sync_url(filters: flt.Filters, extra: dict | None = None) -> None:

@@ -164,3 +164,17 @@ def test_map_and_timeline_views_come_from_the_url(app_env, query, fragment):
     assert fragment in " ".join(c.value for c in at.caption).replace("\\", "")
     for key, value in query.items():
         assert at.query_params[key] in (value, [value])  # kept in the URL, so the view can be shared
+
+
+def test_filters_in_the_sidebar_popovers_filter_and_say_how_many_are_chosen(app_env, published):
+    """County, city, district and force, agency, type, verification sit in two popovers: choosing in
+    them filters like any other widget, and the closed popover tells how many values it holds."""
+    at = page_app("explore").run()
+    assert not [c.value for c in at.sidebar.caption if "chosen" in c.value]
+    at.multiselect(key="f_agencies").set_value(["Border Patrol"]).run()
+    at.multiselect(key="f_verification").set_value(["corroborated", "documented"]).run()
+    assert not at.exception
+    expected = expected_records(published, agency=["Border Patrol"], verification=["corroborated", "documented"])
+    assert encounters(at) == f"{len(expected):,}"
+    assert [c.value for c in at.sidebar.caption if "chosen" in c.value] == ["3 chosen"]
+    assert at.query_params["agency"] in ("Border Patrol", ["Border Patrol"])

@@ -125,6 +125,26 @@ def test_url_restores_filters_and_a_change_updates_the_url(server, page, publish
     assert query(page)["group"] == ["protester", "worker"] and query(page)["state"] == ["MN"]
 
 
+def test_a_filter_in_a_sidebar_popover_filters_and_keeps_the_popover_open(server, page, published):
+    """Agency sits in a popover (its widgets are drawn only when it opens): choosing one filters the
+    page, goes into the URL, and the popover stays open for a second choice."""
+    open_explore(page, server + "/?state=TX")
+    page.get_by_text("Force type, agency, encounter type, verification").click()
+    agency = page.locator('[data-testid="stPopoverBody"] [data-testid="stMultiSelect"]').filter(has_text="Agency")
+    agency.locator("input").click()
+    page.keyboard.type("Border Patrol")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => location.search.includes('agency=Border')", timeout=30000)
+    expected = expected_records(published, state=["TX"], agency=["Border Patrol"])
+    page.wait_for_function(
+        "(n) => document.querySelector('[data-testid=stMetricValue]').innerText.trim() === n",
+        arg=f"{len(expected):,}",
+        timeout=30000,
+    )
+    assert agency.is_visible()  # still open after the rerun
+    assert query(page)["agency"] == ["Border Patrol"] and query(page)["state"] == ["TX"]
+
+
 def test_csv_download_holds_exactly_the_filtered_records(server, page, published):
     open_explore(page, server + "/?state=IL&group=protester,worker")
     with page.expect_download(timeout=60000) as info:
