@@ -79,7 +79,8 @@ def _load(root: str, name: str, version: int) -> Dataset:
     dataset = load_dataset(root, name, version)
     # What is loaded by now (modules, the dataset) lives as long as the server: move it out of the
     # garbage collector's reach. Otherwise each full collection walks ~200,000 objects (~100 ms) in
-    # the middle of some visitor's rerun.
+    # the middle of some visitor's rerun. Collect first, so that no garbage is kept forever.
+    gc.collect()
     gc.freeze()
     return dataset
 
@@ -197,67 +198,29 @@ def sidebar_filters(extra_keep: dict | None = None) -> tuple[Dataset, flt.Filter
     dates = side.date_input(
         t("Dates"), key=WIDGET_PREFIX + "dates", min_value=min(lo, date(1990, 1, 1)), max_value=max(hi, date.today())
     )
-    choose = t("Choose options")  # Streamlit's own placeholder is English only
     # The most used filters stay in view; the others open in two popovers. A browser draws a
     # popover's widgets only when it is opened, and each widget in view cost ~60 ms of a first
     # page load here (issue 7: the map must be drawn within 3 s). The caption under the page
     # title names every filter that is set, wherever its widget is.
-    states = side.multiselect(t("State"), dataset.values("state"), key=WIDGET_PREFIX + "states", placeholder=choose)
-    groups = side.multiselect(
-        t("Targeted group"),
-        schema.taxonomies["targeted_groups"].values,
-        key=WIDGET_PREFIX + "groups",
-        format_func=term,
-        placeholder=choose,
-    )
+    tax = schema.taxonomies
+    states = _pick(side, t("State"), dataset.values("state"), "states")
+    groups = _pick(side, t("Targeted group"), tax["targeted_groups"].values, "groups", term)
     min_force = side.selectbox(
         t("Minimum force level"),
-        ["", *schema.taxonomies["force_types"].values],
+        ["", *tax["force_types"].values],
         key=WIDGET_PREFIX + "min_force",
         format_func=lambda v: term(v) if v else t("any (including not recorded)"),
     )
     place = side.popover(t("County, city, district"), width="stretch", icon=":material/location_on:")
-    counties = place.multiselect(
-        t("County"),
-        dataset.values("county_fips"),
-        key=WIDGET_PREFIX + "counties",
-        format_func=_label("county_fips"),
-        placeholder=choose,
-    )
-    cities = place.multiselect(t("City"), dataset.values("city"), key=WIDGET_PREFIX + "cities", placeholder=choose)
-    districts = place.multiselect(
-        t("Council district"), dataset.values("district"), key=WIDGET_PREFIX + "districts", placeholder=choose
-    )
+    counties = _pick(place, t("County"), dataset.values("county_fips"), "counties", _label("county_fips"))
+    cities = _pick(place, t("City"), dataset.values("city"), "cities")
+    districts = _pick(place, t("Council district"), dataset.values("district"), "districts")
     _chosen_inside(side, ("counties", "cities", "districts"))
     more = side.popover(t("Force type, agency, encounter type, verification"), width="stretch", icon=":material/tune:")
-    forces = more.multiselect(
-        t("Force type"),
-        schema.taxonomies["force_types"].values,
-        key=WIDGET_PREFIX + "forces",
-        format_func=term,
-        placeholder=choose,
-    )
-    agencies = more.multiselect(
-        t("Agency"),
-        schema.taxonomies["agencies"].values,
-        key=WIDGET_PREFIX + "agencies",
-        format_func=term,
-        placeholder=choose,
-    )
-    types = more.multiselect(
-        t("Encounter type"),
-        schema.taxonomies["encounter_types"].values,
-        key=WIDGET_PREFIX + "types",
-        format_func=term,
-        placeholder=choose,
-    )
-    verification = more.multiselect(
-        t("Verification"),
-        schema.taxonomies["verification"].values,
-        key=WIDGET_PREFIX + "verification",
-        format_func=term,
-        placeholder=choose,
-    )
+    forces = _pick(more, t("Force type"), tax["force_types"].values, "forces", term)
+    agencies = _pick(more, t("Agency"), tax["agencies"].values, "agencies", term)
+    types = _pick(more, t("Encounter type"), tax["encounter_types"].values, "types", term)
+    verification = _pick(more, t("Verification"), tax["verification"].values, "verification", term)
     _chosen_inside(side, ("forces", "agencies", "types", "verification"))
 
     date_from, date_to = dates if isinstance(dates, tuple | list) and len(dates) == 2 else (lo, hi)
@@ -283,6 +246,14 @@ def sidebar_filters(extra_keep: dict | None = None) -> tuple[Dataset, flt.Filter
         st.rerun()
     sync_url(filters, extra_keep)
     return dataset, filters
+
+
+def _pick(container, label: str, options, attr: str, format_func=str) -> list:
+    """One filter's multiselect; `label` is already in the reader's language."""
+    # Streamlit's own placeholder is English only
+    return container.multiselect(
+        label, options, key=WIDGET_PREFIX + attr, format_func=format_func, placeholder=t("Choose options")
+    )
 
 
 def _chosen_inside(side, attrs: tuple[str, ...]) -> None:
