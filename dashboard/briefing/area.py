@@ -86,14 +86,6 @@ def shipped_districts() -> dict[str, tuple[str, bytes]]:
     return out
 
 
-def category_equal(col: pd.Series, wanted: set[str]) -> np.ndarray:
-    if not isinstance(col.dtype, pd.CategoricalDtype):
-        return col.astype(str).isin(wanted).to_numpy()
-    ok = np.asarray(col.cat.categories.isin(list(wanted)), dtype=bool)
-    codes = col.cat.codes.to_numpy()
-    return np.where(codes >= 0, ok[codes] if len(ok) else False, False)
-
-
 def city_pairs(dataset: Dataset) -> list[tuple[str, str, int]]:
     """(city, state, records) for each distinct city named by the records, most records first."""
     rec = dataset.records
@@ -186,7 +178,7 @@ def points_in(dataset: Dataset, geometry) -> tuple[np.ndarray, np.ndarray]:
     if has.any():
         shapely.prepare(geometry)
         inside[has] = shapely.contains_xy(geometry, lon[has], lat[has])
-    precise = category_equal(rec["location_precision"], set(POINT_PRECISIONS))
+    precise = dataset.category_lookup("location_precision", tuple(POINT_PRECISIONS))
     return inside & precise, inside & ~precise
 
 
@@ -206,17 +198,16 @@ POINT_NOTES = {
 
 
 def select(dataset: Dataset, area: Area, lang: str = "en") -> Selection:
-    rec = dataset.records
     if area.kind == "state":
-        return Selection(category_equal(rec["state"], {area.id}), None, "")
+        return Selection(dataset.rows_equal("state", [area.id]), None, "")
     if area.kind == "county":
-        return Selection(category_equal(rec["county_fips"], {area.id}), None, "")
+        return Selection(dataset.rows_equal("county_fips", [area.id]), None, "")
     if area.kind == "city":
         city, state = (p.strip() for p in area.id.rsplit(",", 1))
-        m = category_equal(rec["city"], {city}) & category_equal(rec["state"], {state})
+        m = dataset.rows_equal("city", [city]) & dataset.rows_equal("state", [state])
         return Selection(m, None, t(CITY_NOTE, lang))
     if area.kind == "district":
-        m = category_equal(rec["district"], {area.id})
+        m = dataset.rows_equal("district", [area.id])
         polygon = shipped_districts().get(area.id, ("", None))[1]
         coarse = points_in(dataset, shapely.from_wkb(polygon))[1] if polygon else None
         return Selection(m, coarse, t(POINT_NOTES["district"], lang))

@@ -163,7 +163,7 @@ def _bin_starts(days: np.ndarray, unit: str) -> np.ndarray:
 def _timeline(dataset: Dataset, now: np.ndarray, before: np.ndarray, span: tuple[date, date], unit: str):
     """Counts per week or month over both periods (empty bins included), and how many records were too coarse."""
     allowed = ("day", "week") if unit == "week" else ("day", "week", "month")
-    precise = areas.category_equal(dataset.records["date_precision"], set(allowed))
+    precise = dataset.category_lookup("date_precision", allowed)
     first, last = _bin_starts(np.array(span, dtype="datetime64[D]"), unit)
     step = np.timedelta64(7, "D") if unit == "week" else None
     starts = (

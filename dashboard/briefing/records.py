@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dashboard.briefing.area import POINT_PRECISIONS, category_equal
+from dashboard.briefing.area import POINT_PRECISIONS
 from dashboard.explore.data import Dataset
 from dashboard.i18n import num, t
 from dashboard.schema import load_schema
@@ -91,7 +91,7 @@ def map_points(dataset: Dataset, m: np.ndarray, limit: int = MAX_POINTS, lang: s
     shares its point). Past `limit` rows, an even sample is kept, and the note says so.
     """
     rec = dataset.records
-    drawable = category_equal(rec["location_precision"], {*POINT_PRECISIONS, "city"})
+    drawable = dataset.category_lookup("location_precision", (*POINT_PRECISIONS, "city"))
     lat = rec["latitude"].to_numpy(dtype=float, na_value=np.nan)
     lon = rec["longitude"].to_numpy(dtype=float, na_value=np.nan)
     keep = m & drawable & ~np.isnan(lat) & ~np.isnan(lon)

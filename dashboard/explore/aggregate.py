@@ -240,13 +240,11 @@ def records_in_cells(
     dataset: Dataset, m: np.ndarray, centres: list[tuple[float, float]], hex_size: float, x_scale: float = 1.0
 ) -> np.ndarray:
     """Which matching records fall in the hexagons with these centres (as map_points gave them)."""
-    lat = dataset.records["latitude"].to_numpy()
-    lon = dataset.records["longitude"].to_numpy()
-    has = m & ~np.isnan(lat) & ~np.isnan(lon)
+    has = m & dataset.placed
     out = np.zeros(len(m), dtype=bool)
     if not centres or not has.any():
         return out
-    cx, cy = _hex_bins(lon[has] * x_scale, lat[has], hex_size)
+    cx, cy = _hex_bins(dataset.lon[has] * x_scale, dataset.lat[has], hex_size)
     keys = pd.MultiIndex.from_arrays([np.round(cx / x_scale, 4), np.round(cy, 4)])
     inside = keys.isin([(round(float(x), 4), round(float(y), 4)) for x, y in centres])
     out[np.flatnonzero(has)[inside]] = True

@@ -71,15 +71,21 @@ class Dataset:
             self.memo[key] = self.records[column].cat.codes.to_numpy()
         return self.memo[key]
 
-    def category_lookup(self, column: str, values) -> np.ndarray:
-        """A boolean per row: is the (categorical) column one of `values`? Compares categories, not rows."""
+    def rows_equal(self, column: str, values) -> np.ndarray:
+        """A boolean per row: is the column exactly one of `values` (missing: no)? Compares categories,
+        not rows. For lookups asked for again and again, category_lookup keeps the answer."""
         col = self.records[column]
         if not isinstance(col.dtype, pd.CategoricalDtype):
-            return col.isin(list(values)).to_numpy(dtype=bool)
+            return col.astype(str).isin(list(values)).to_numpy(dtype=bool)
+        hit = np.append(np.asarray(col.cat.categories.isin(list(values)), dtype=bool), False)  # code -1: False
+        return hit[self.codes(column)]
+
+    def category_lookup(self, column: str, values) -> np.ndarray:
+        """rows_equal, kept per dataset: for the handful of fixed lookups (confirmed, approximate, precise
+        dates) that every rerun asks for. Not for values that vary, such as an area's id."""
         key = ("lookup", column, tuple(values))
-        if key not in self.memo:  # a handful of fixed lookups (confirmed, approximate, precise dates)
-            hit = np.append(np.asarray(col.cat.categories.isin(list(values)), dtype=bool), False)  # code -1: False
-            self.memo[key] = hit[self.codes(column)]
+        if key not in self.memo:
+            self.memo[key] = self.rows_equal(column, values)
         return self.memo[key]
 
     def value_parts(self, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
