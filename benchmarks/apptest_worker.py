@@ -28,6 +28,7 @@ PAGE_SCRIPTS = {
     ("reference", "explore"): "from benchmarks import reference_app\nreference_app.explore()\n",
     ("reference", "briefing"): "from benchmarks import reference_app\nreference_app.briefing()\n",
 }
+CHARTS_BUTTON = "x_charts"  # Explore's first run draws a still map; the browser then presses this
 TIMEOUT = 1800  # seconds for one run; the reference at a million rows is slow, never stuck
 
 _last: dict = {}
@@ -66,6 +67,16 @@ def _exceptions(at) -> list[str]:
     return [str(e.value)[:300] for e in at.exception]
 
 
+def _press_charts(at) -> bool:
+    """What a browser does after Explore's first run of a session: its still map's script presses the
+    hidden charts button, and the next run sends the whole page (dashboard/views/explore.py)."""
+    if not any(b.key == CHARTS_BUTTON for b in at.button):
+        return False
+    at.button(key=CHARTS_BUTTON).click()
+    at.run()
+    return True
+
+
 def cold(impl: str) -> dict:
     started = time.time()
     from streamlit.testing.v1 import AppTest
@@ -73,15 +84,20 @@ def cold(impl: str) -> dict:
     imported = time.time()
     at = AppTest.from_file(str(APP if impl == "app" else REFERENCE), default_timeout=TIMEOUT)
     at.run()
+    still = time.time()
+    sizes = dict(_last)  # of the run that sent the largest message
+    if _press_charts(at) and _last.get("largest", 0) > sizes.get("largest", 0):
+        sizes = dict(_last)  # the whole page, charts and tables included, is what counts as rendered
     done = time.time()
     return {
         "rendered_at": done,
         "process_started_at": started,
         "import_s": imported - started,
         "first_run_s": done - imported,
+        "still_map_s": still - imported,
         "exceptions": _exceptions(at),
         "metrics": [m.value for m in at.metric][:1],
-        **{f"msg_{k}": v for k, v in _last.items()},
+        **{f"msg_{k}": v for k, v in sizes.items()},
     }
 
 
@@ -143,6 +159,10 @@ def interact(impl: str, page: str, k: int) -> dict:
     at.run()
     first = time.perf_counter() - t0
     runs = [dict(step="first run", seconds=first, **_last, exceptions=_exceptions(at))]
+    t0 = time.perf_counter()
+    if _press_charts(at):  # part of opening the page, not a filter change
+        seconds = time.perf_counter() - t0
+        runs.append(dict(step="charts run", opening=True, seconds=seconds, **_last, exceptions=_exceptions(at)))
     plan = _plan(records, start, end)
     for i in range(k):
         key, value = plan[i % len(plan)]

@@ -75,19 +75,42 @@ def _with_query(at, query):
     return at
 
 
-def new_app(**query):
-    """The whole app (navigation included), opened on its default page."""
+CHARTS_BUTTON = "x_charts"  # Explore's first run draws a still map; the browser then presses this
+
+
+def _as_browser(at):
+    """at.run() then does what a browser does next: Explore's first run of a session sends the map as a
+    still picture and a hidden button, which the picture's script presses once it is on screen (see
+    dashboard/views/explore.py); the run that follows sends the whole page."""
+    plain_run = at.run
+
+    def run(*args, **kwargs):
+        plain_run(*args, **kwargs)
+        if any(b.key == CHARTS_BUTTON for b in at.button):
+            at.button(key=CHARTS_BUTTON).click()
+            plain_run(*args, **kwargs)
+        return at
+
+    at.run = run
+    return at
+
+
+def new_app(browser: bool = True, **query):
+    """The whole app (navigation included), opened on its default page. browser=False: at.run() does only
+    the script run, without the browser's press of the charts button."""
     from streamlit.testing.v1 import AppTest
 
-    return _with_query(AppTest.from_file(APP, default_timeout=60), query)
+    at = _with_query(AppTest.from_file(APP, default_timeout=60), query)
+    return _as_browser(at) if browser else at
 
 
-def page_app(page: str, **query):
-    """One page rendered on its own, as the navigation would run it."""
+def page_app(page: str, browser: bool = True, **query):
+    """One page rendered on its own, as the navigation would run it (browser: as in new_app)."""
     from streamlit.testing.v1 import AppTest
 
     script = f"from dashboard.views import {page}\n{page}.render()\n"
-    return _with_query(AppTest.from_string(script, default_timeout=60), query)
+    at = _with_query(AppTest.from_string(script, default_timeout=60), query)
+    return _as_browser(at) if browser else at
 
 
 def _free_port() -> int:

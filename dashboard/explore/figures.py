@@ -133,6 +133,11 @@ class FrozenFigure(go.Figure):
     def __init__(self, spec: dict):  # plotly's own __init__ is deliberately not called
         self.__dict__["_spec"] = spec
 
+    @property
+    def spec(self) -> dict:
+        """The figure as built: plain dicts, numpy arrays (read it, do not change it)."""
+        return self.__dict__["_spec"]
+
     def to_dict(self) -> dict:
         if "_wire" not in self.__dict__:
             spec = self.__dict__["_spec"]

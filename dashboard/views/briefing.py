@@ -85,7 +85,11 @@ def _pick_area(dataset: Dataset) -> tuple[areas.Area | None, tuple[str, ...]]:
         st.session_state["b_area_wanted"] = st.query_params.get("area", "")
     lang = common.lang()
     kind = st.segmented_control(
-        t("Area"), kinds, key="b_area_type", format_func=lambda k: t(areas.AREA_TYPES[k]), selection_mode="single"
+        t("Area"),
+        kinds,
+        key="b_area_type",
+        format_func=common.label_in_page_language(areas.AREA_TYPES),
+        selection_mode="single",
     )
     kind = kind or "state"
     if kind == "upload":

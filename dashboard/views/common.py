@@ -6,6 +6,7 @@ shared by every session; a new published version is picked up on the next rerun,
 
 from __future__ import annotations
 
+import functools
 import gc
 import re
 import threading
@@ -56,6 +57,16 @@ def t(text: str, **values) -> str:
 
 def term(value: str) -> str:
     return i18n.term(value, lang())
+
+
+def label_in_page_language(labels: dict | None = None):
+    """A widget's format_func that keeps this run's language: Streamlit may call it outside the run
+    (AppTest does, to read widget states), where lang() cannot see the page's URL. Without `labels`
+    it translates taxonomy terms; with it, it translates labels[value]."""
+    current = lang()
+    if labels is None:
+        return functools.partial(i18n.term, lang=current)
+    return lambda value: i18n.t(labels[value], current)
 
 
 def language_switch() -> None:
@@ -204,12 +215,14 @@ def sidebar_filters(extra_keep: dict | None = None) -> tuple[Dataset, flt.Filter
     # title names every filter that is set, wherever its widget is.
     tax = schema.taxonomies
     states = _pick(side, t("State"), dataset.values("state"), "states")
-    groups = _pick(side, t("Targeted group"), tax["targeted_groups"].values, "groups", term)
+    term_here = label_in_page_language()
+    groups = _pick(side, t("Targeted group"), tax["targeted_groups"].values, "groups", term_here)
+    any_level = t("any (including not recorded)")
     min_force = side.selectbox(
         t("Minimum force level"),
         ["", *tax["force_types"].values],
         key=WIDGET_PREFIX + "min_force",
-        format_func=lambda v: term(v) if v else t("any (including not recorded)"),
+        format_func=lambda v: term_here(v) if v else any_level,
     )
     place = side.popover(t("County, city, district"), width="stretch", icon=":material/location_on:")
     counties = _pick(place, t("County"), dataset.values("county_fips"), "counties", _label("county_fips"))
@@ -217,10 +230,10 @@ def sidebar_filters(extra_keep: dict | None = None) -> tuple[Dataset, flt.Filter
     districts = _pick(place, t("Council district"), dataset.values("district"), "districts")
     _chosen_inside(side, ("counties", "cities", "districts"))
     more = side.popover(t("Force type, agency, encounter type, verification"), width="stretch", icon=":material/tune:")
-    forces = _pick(more, t("Force type"), tax["force_types"].values, "forces", term)
-    agencies = _pick(more, t("Agency"), tax["agencies"].values, "agencies", term)
-    types = _pick(more, t("Encounter type"), tax["encounter_types"].values, "types", term)
-    verification = _pick(more, t("Verification"), tax["verification"].values, "verification", term)
+    forces = _pick(more, t("Force type"), tax["force_types"].values, "forces", term_here)
+    agencies = _pick(more, t("Agency"), tax["agencies"].values, "agencies", term_here)
+    types = _pick(more, t("Encounter type"), tax["encounter_types"].values, "types", term_here)
+    verification = _pick(more, t("Verification"), tax["verification"].values, "verification", term_here)
     _chosen_inside(side, ("forces", "agencies", "types", "verification"))
 
     date_from, date_to = dates if isinstance(dates, tuple | list) and len(dates) == 2 else (lo, hi)

@@ -16,7 +16,7 @@ import pyarrow as pa
 import streamlit as st
 
 from dashboard import i18n
-from dashboard.explore import aggregate, export, figures, mapfig, mapgeo, records, summaries
+from dashboard.explore import aggregate, export, figures, mapfig, mapgeo, mappreview, records, summaries
 from dashboard.explore import filters as flt
 from dashboard.explore.summaries import tr
 from dashboard.views import common
@@ -51,6 +51,32 @@ TABLE_HEADERS = (
     tr("total"),
     tr("value"),
 )
+# A session's first Explore run sends the header, the headline figures and the map as a still picture
+# (dashboard.explore.mappreview), nothing else. The browser draws that at once: with a plotly chart or
+# a table in the same run, it would first fetch and compile plotly.js (4.7 MB, about a second) and the
+# table code. Once the picture is on screen, its script presses the hidden "charts" button, and that
+# run sends the whole page; PREVIEW_CSS hides the picture when the interactive map has drawn a trace.
+_DRAWN = ".st-key-x_map_box:has(.js-plotly-plot .scatterlayer .trace)"
+_DRAWING = ".st-key-x_map_box:not(:has(.js-plotly-plot .scatterlayer .trace))"
+_CELL = '[data-testid="stElementContainer"]'
+PREVIEW_CSS = (
+    ".st-key-x_charts{display:none}.st-key-x_map_box{position:relative}"
+    f"{_DRAWN} {_CELL}:has(.map-preview){{display:none}}"
+    # until then the interactive map is laid out, invisible, over the picture (no jump below the map)
+    f"{_DRAWING} {_CELL}:not(:has(.map-preview)){{position:absolute;top:0;left:0;right:0;visibility:hidden}}"
+)
+PRESS_WHEN_DRAWN = """<script>
+(function press(tries) {
+  const img = document.querySelector('.map-preview img');
+  const button = document.querySelector('.st-key-x_charts button');
+  if (img && img.complete && button) {
+    requestAnimationFrame(() => requestAnimationFrame(() => button.click()));  // after the picture is painted
+  } else if (tries < 600) {
+    setTimeout(() => press(tries + 1), 50);
+  }
+})(0);
+</script>"""
+STILL_RUNS = 2  # runs of a session that send the picture: the first and the one its button asks for
 CHART_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
 MAP_CONFIG = {
     **CHART_CONFIG,
@@ -118,6 +144,21 @@ def _map(name: str, version: int, filters: flt.Filters, mode: str, lang: str = "
     table = counts.assign(name=[mapgeo.area_name(mode, i) for i in counts[column]])[["name", column, "records"]]
     sentence = summaries.area_sentence(counts, mode, total, lang)
     return {"fig": fig, "kind": mode, "sentence": sentence, "table": _readable(table, lang)}
+
+
+@st.cache_resource(max_entries=16, show_spinner=False, hash_funcs=common.HASH_FILTERS)
+def _map_preview(name: str, version: int, filters: flt.Filters, mode: str, lang: str = "en") -> str:
+    """The map as a still SVG picture, with the CSS that hides it once the interactive map is drawn."""
+    fig = _map(name=name, version=version, filters=filters, mode=mode, lang=lang)["fig"]
+    spec = fig.spec if isinstance(fig, figures.FrozenFigure) else fig.to_dict()
+    title = i18n.t("Map of the matching encounters", lang)
+    picture = mappreview.preview_html(spec, title, "map-preview", entry_width=figures.LEGEND_ENTRY_WIDTH)
+    return f"<style>{PREVIEW_CSS}</style>{picture}"
+
+
+def _still_first_run() -> None:
+    """The rest of the page comes with the next run, which the picture's script asks for."""
+    st.button(t("Show the interactive map and charts"), key="x_charts")
 
 
 def _padded(box):
@@ -271,20 +312,30 @@ def _headline_figures(h: dict) -> None:
     )
 
 
-def _map_section(dataset, filters: flt.Filters) -> tuple[str, ...] | None:
-    """Draw the map; return the ids of the records selected on it (None: no selection)."""
+def _map_section(dataset, filters: flt.Filters, run: int) -> tuple[str, ...] | None:
+    """Draw the map; return the ids of the records selected on it (None: no selection).
+    `run` counts the session's Explore runs (0: the first, which draws only a still picture)."""
     st.subheader(t("Map"))
-    mode = st.radio(t("Show"), list(MAP_MODES), format_func=lambda k: t(MAP_MODES[k]), key="x_map", horizontal=True)
-    data = _map(name=dataset.name, version=dataset.version, filters=filters, mode=mode, lang=common.lang())
-    event = st.plotly_chart(
-        data["fig"],
-        key=f"x_map_chart_{st.session_state['x_map_round']}",
-        on_select="rerun",
-        selection_mode=("points", "box", "lasso"),
-        width="stretch",
-        config=MAP_CONFIG,
-        alt=t("Map of the matching encounters"),
+    mode = st.radio(
+        t("Show"), list(MAP_MODES), format_func=common.label_in_page_language(MAP_MODES), key="x_map", horizontal=True
     )
+    data = _map(name=dataset.name, version=dataset.version, filters=filters, mode=mode, lang=common.lang())
+    event = None
+    with st.container(key="x_map_box"):
+        if run < STILL_RUNS:
+            key = {"name": dataset.name, "version": dataset.version, "filters": filters, "mode": mode}
+            script = PRESS_WHEN_DRAWN if run == 0 else ""
+            st.html(_map_preview(**key, lang=common.lang()) + script, unsafe_allow_javascript=bool(script))
+        if run:
+            event = st.plotly_chart(
+                data["fig"],
+                key=f"x_map_chart_{st.session_state['x_map_round']}",
+                on_select="rerun",
+                selection_mode=("points", "box", "lasso"),
+                width="stretch",
+                config=MAP_CONFIG,
+                alt=t("Map of the matching encounters"),
+            )
     st.caption(common.md_escape(data["sentence"]))
     st.caption(
         t(
@@ -293,7 +344,8 @@ def _map_section(dataset, filters: flt.Filters) -> tuple[str, ...] | None:
             "loaded, so the map works offline."
         )
     )
-    _numbers(t("Map numbers"), data["table"])
+    if run:
+        _numbers(t("Map numbers"), data["table"])
     points = event.get("selection", {}).get("points", []) if event else []
     keys = mapfig.selection_keys(points, data["kind"])
     if not keys:
@@ -307,7 +359,13 @@ def _map_section(dataset, filters: flt.Filters) -> tuple[str, ...] | None:
 
 def _timeline_section(dataset, filters: flt.Filters) -> None:
     st.subheader(t("Over time"))
-    freq = st.radio(t("Count by"), list(PERIODS), format_func=lambda k: t(PERIODS[k]), key="x_period", horizontal=True)
+    freq = st.radio(
+        t("Count by"),
+        list(PERIODS),
+        format_func=common.label_in_page_language(PERIODS),
+        key="x_period",
+        horizontal=True,
+    )
     data = _timeline(name=dataset.name, version=dataset.version, filters=filters, freq=freq, lang=common.lang())
     if len(data["table"]):
         st.plotly_chart(
@@ -493,7 +551,11 @@ def render() -> None:
     record_id = (st.query_params.get_all("record") or [""])[0]
     if record_id:
         _record_detail(dataset, record_id)
-    selected = _map_section(dataset, filters)
+    run = st.session_state["x_runs"] = st.session_state.get("x_runs", -1) + 1
+    selected = _map_section(dataset, filters, run)
+    if run == 0:
+        _still_first_run()
+        return
     _timeline_section(dataset, filters)
     _breakdown_section(dataset, filters)
     _records_section(dataset, filters, selected)

@@ -178,3 +178,27 @@ def test_filters_in_the_sidebar_popovers_filter_and_say_how_many_are_chosen(app_
     assert encounters(at) == f"{len(expected):,}"
     assert [c.value for c in at.sidebar.caption if "chosen" in c.value] == ["3 chosen"]
     assert at.query_params["agency"] in ("Border Patrol", ["Border Patrol"])
+
+
+def test_a_new_visitor_gets_the_map_as_a_picture_first_then_the_whole_page(app_env, published):
+    """The first run sends headline figures and a still map only (a browser draws it before plotly.js
+    has loaded); the picture's script then presses the hidden charts button, which sends the rest."""
+    at = page_app("explore", browser=False, state="MN").run()
+    assert not at.exception
+    assert encounters(at) == f"{len(expected_records(published, state=['MN'])):,}"
+    assert not at.get("plotly_chart") and not at.dataframe  # no chart or table code to wait for
+    still = [h.proto.body for h in at.get("html") if "map-preview" in h.proto.body]
+    assert len(still) == 1 and "data:image/svg+xml;base64," in still[0]
+    assert "<script>" in still[0] and ".st-key-x_charts button" in still[0]  # it presses the button
+    assert at.button(key="x_charts")
+
+    at.button(key="x_charts").click().run()  # what the picture's script does once it is on screen
+    assert len(at.get("plotly_chart")) == 5
+    assert len(records_table(at)) > 0
+    still = [h.proto.body for h in at.get("html") if "map-preview" in h.proto.body]
+    assert len(still) == 1 and "<script>" not in still[0]  # kept until the interactive map has drawn
+    assert not [b for b in at.button if b.key == "x_charts"]
+
+    at.multiselect(key="f_states").set_value(["MN", "IL"]).run()  # any later run: no picture
+    assert not [h for h in at.get("html") if "map-preview" in h.proto.body]
+    assert len(at.get("plotly_chart")) == 5

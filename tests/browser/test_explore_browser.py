@@ -243,3 +243,40 @@ def test_whole_page_renders_every_section(server, page):
     assert page.locator('[data-testid="stException"]').count() == 0
     text = page.locator('[data-testid="stMain"]').inner_text()
     assert "Demonstration data" in text and "busiest month was" in text
+
+
+STILL_MAP_DRAWN = """() => { const img = document.querySelector('.map-preview img');
+    return !!img && img.complete && img.naturalWidth > 0 && img.getBoundingClientRect().height > 300 }"""
+
+
+def test_map_is_drawn_without_plotly_and_the_rest_of_the_page_follows(server, browser):
+    """A new visitor sees the map before plotly.js (4.7 MB) has loaded: here it never loads."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.route("**/PlotlyChart*.js", lambda route: route.abort())
+    page = context.new_page()
+    try:
+        page.goto(server + "/?state=IL")
+        page.wait_for_function(STILL_MAP_DRAWN, timeout=60000)
+        # the picture's script pressed the hidden button: the next run sent the records table and the rest
+        page.get_by_text("Records 1–50 of", exact=False).first.wait_for(timeout=60000)
+        assert page.evaluate(STILL_MAP_DRAWN)  # no interactive map to take its place: the picture stays
+        assert not page.locator(".st-key-x_charts").is_visible()  # the button is never shown
+        screenshot(page, "explore-still-map", full_page=False)
+    finally:
+        context.close()
+
+
+def test_interactive_map_takes_the_place_of_the_picture(server, page):
+    page.goto(server + "/?state=IL")
+    page.wait_for_function(STILL_MAP_DRAWN, timeout=60000)
+    top = page.locator(".st-key-x_map_box").bounding_box()["y"]
+    page.wait_for_function(
+        "() => !!document.querySelector('.st-key-x_map_box .js-plotly-plot .scatterlayer .trace')", timeout=60000
+    )
+    page.wait_for_timeout(300)
+    assert not page.locator(".map-preview").is_visible()
+    chart = page.locator(".st-key-x_map_box .js-plotly-plot")
+    assert chart.is_visible()
+    box = page.locator(".st-key-x_map_box").bounding_box()
+    assert abs(box["y"] - top) < 2  # the map stays where the picture was
+    assert abs(box["height"] - chart.bounding_box()["height"]) < 2  # nothing else left in the map's place
