@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
@@ -280,3 +281,32 @@ def test_interactive_map_takes_the_place_of_the_picture(server, page):
     box = page.locator(".st-key-x_map_box").bounding_box()
     assert abs(box["y"] - top) < 2  # the map stays where the picture was
     assert abs(box["height"] - chart.bounding_box()["height"]) < 2  # nothing else left in the map's place
+
+
+CLICK_A_LINK_AS_THE_PICTURE_APPEARS = """(attrs) => new MutationObserver((_, observer) => {
+    if (!document.querySelector('.map-preview img') || !document.querySelector('.st-key-x_charts button')) return;
+    observer.disconnect();
+    const a = Object.assign(document.createElement('a'), attrs);
+    a.addEventListener('click', (e) => e.preventDefault());  // the click is seen, the browser stays
+    document.body.append(a);
+    a.click();  // before the picture's script can press its button
+}).observe(document, {subtree: true, childList: true})"""
+
+
+@pytest.mark.parametrize(
+    ("link", "pressed"),
+    [
+        pytest.param({"href": "/methodology"}, False, id="to-another-page"),
+        pytest.param({"href": "https://example.org/report", "target": "_blank"}, True, id="to-a-new-tab"),
+    ],
+)
+def test_following_a_link_to_another_page_stops_the_press(server, page, link, pressed):
+    """The picture's script must not press its button after the visitor has followed a link to another
+    page of the app: that press can still carry Explore's id and take them back to Explore. A link that
+    opens a new tab leaves them here, so the rest of the page must still come."""
+    page.add_init_script(f"({CLICK_A_LINK_AS_THE_PICTURE_APPEARS})({json.dumps(link)})")
+    page.goto(server + "/")
+    page.wait_for_function(STILL_MAP_DRAWN, timeout=60000)
+    page.wait_for_timeout(4000)  # long enough for a press and the run it asks for
+    assert (page.locator(".st-key-x_charts").count() == 0) is pressed
+    assert (page.get_by_text("Records 1–50 of", exact=False).count() > 0) is pressed
