@@ -166,8 +166,7 @@ def _map(name: str, version: int, filters: flt.Filters, mode: str, lang: str = "
 @st.cache_resource(max_entries=16, show_spinner=False, hash_funcs=common.HASH_FILTERS)
 def _map_preview(name: str, version: int, filters: flt.Filters, mode: str, lang: str = "en") -> str:
     """The map as a still SVG picture, with the CSS that hides it once the interactive map is drawn."""
-    fig = _map(name=name, version=version, filters=filters, mode=mode, lang=lang)["fig"]
-    spec = fig.spec if isinstance(fig, figures.FrozenFigure) else fig.to_dict()
+    spec = _map(name=name, version=version, filters=filters, mode=mode, lang=lang)["fig"].spec  # a FrozenFigure
     title = i18n.t("Map of the matching encounters", lang)
     picture = mappreview.preview_html(spec, title, "map-preview", entry_width=figures.LEGEND_ENTRY_WIDTH)
     return f"<style>{PREVIEW_CSS}</style>{picture}"
@@ -340,9 +339,11 @@ def _map_section(dataset, filters: flt.Filters, run: int) -> tuple[str, ...] | N
     event = None
     with st.container(key="x_map_box"):
         if run < STILL_RUNS:
-            key = {"name": dataset.name, "version": dataset.version, "filters": filters, "mode": mode}
+            picture = _map_preview(
+                name=dataset.name, version=dataset.version, filters=filters, mode=mode, lang=common.lang()
+            )
             script = PRESS_WHEN_DRAWN if run == 0 else ""
-            st.html(_map_preview(**key, lang=common.lang()) + script, unsafe_allow_javascript=bool(script))
+            st.html(picture + script, unsafe_allow_javascript=bool(script))
         if run:
             event = st.plotly_chart(
                 data["fig"],
