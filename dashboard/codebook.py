@@ -57,9 +57,21 @@ def columns_table(schema: Schema | None = None, records: pd.DataFrame | None = N
 def taxonomy_table(name: str, schema: Schema | None = None) -> pd.DataFrame:
     schema = schema or load_schema()
     tax = schema.taxonomies[name]
-    return pd.DataFrame([{"value": t.value, "group": t.group, "meaning": t.description} for t in tax.terms]).loc[
-        :, lambda d: [c for c in d.columns if d[c].astype(bool).any() or c == "value"]
+    rows = [
+        {
+            "value": t.value,
+            "group": t.group,
+            "meaning": t.description,
+            "sensitive": "yes" if t.sensitive else "",
+            "place": t.place,
+            "agencies": "; ".join(t.agencies),
+            "start": t.start,
+            "end": t.end,
+            "sources": " | ".join(t.sources),
+        }
+        for t in tax.terms
     ]
+    return pd.DataFrame(rows).loc[:, lambda d: [c for c in d.columns if d[c].astype(bool).any() or c == "value"]]
 
 
 def _md_table(frame: pd.DataFrame) -> str:

@@ -37,3 +37,12 @@ def district_layers() -> list[tuple[str, object]]:
 
 def corrections_contact() -> str:
     return settings().get("corrections_contact", "")
+
+
+def default_dataset(names: list[str]) -> str:
+    """The dataset a visitor sees at `/`: the deployment's choice when it is published, else the
+    demonstration data (tests publish only that), else the first published one."""
+    for wanted in (settings().get("default_dataset"), "demo"):
+        if wanted in names:
+            return wanted
+    return names[0]

@@ -146,9 +146,18 @@ def generate(n: int = 2000, seed: int = SEED) -> pd.DataFrame:
             }
         )
     frame = pd.DataFrame(rows)
+    frame.insert(frame.columns.get_loc("encounter_type") + 1, "place_type", _place_types(n, seed, tax["place_types"]))
     _cover_every_value(frame, tax)
     _add_near_duplicates(frame)
     return frame
+
+
+def _place_types(n: int, seed: int, values: list[str]) -> list[str]:
+    """Every place type in turn for the first records, then at random with a fifth left empty (not
+    said). A generator of its own, so the columns drawn before place types existed are unchanged."""
+    rng = np.random.default_rng(seed + 1)
+    drawn = [values[i] if i < len(values) else str(rng.choice(values)) for i in range(n)]
+    return [v if i < len(values) or rng.random() >= 0.2 else "" for i, v in enumerate(drawn)]
 
 
 def _cover_every_value(frame: pd.DataFrame, tax: dict) -> None:

@@ -7,6 +7,7 @@ spells out a column or a taxonomy value.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,6 +22,16 @@ class Term:
     description: str = ""
     group: str = ""
     synonyms: tuple[str, ...] = ()
+    sensitive: bool = False  # place types: named by the withdrawn "protected areas" policy
+    # operations: where, by whom and when, as reported (start/end are ISO dates; end may be empty)
+    place: str = ""
+    agencies: tuple[str, ...] = ()
+    start: str = ""
+    end: str = ""
+    sources: tuple[str, ...] = ()
+
+
+TERM_KEYS = frozenset(Term.__dataclass_fields__)
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,13 @@ class Taxonomy:
     def rank(self, value: str) -> int:
         """Position in the declared order (severity, for force types)."""
         return self.values.index(value)
+
+    def term(self, value: str) -> Term:
+        return self.terms[self.values.index(value)]
+
+    @property
+    def sensitive(self) -> tuple[str, ...]:
+        return tuple(t.value for t in self.terms if t.sensitive)
 
     def groups(self) -> dict[str, tuple[str, ...]]:
         out: dict[str, list[str]] = {}
@@ -94,6 +112,15 @@ class Schema:
         return self.taxonomies[self.column(name).taxonomy]
 
 
+def _term_value(v):
+    """YAML gives lists, dates and None; a Term holds tuples, ISO strings and ''."""
+    if isinstance(v, list):
+        return tuple(v)
+    if isinstance(v, date):
+        return v.isoformat()
+    return "" if v is None else v
+
+
 def _load_taxonomies(path: Path) -> dict[str, Taxonomy]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     out = {}
@@ -102,14 +129,13 @@ def _load_taxonomies(path: Path) -> dict[str, Taxonomy]:
         for item in body["values"]:
             if isinstance(item, str):
                 item = {"value": item}
-            terms.append(
-                Term(
-                    value=item["value"],
-                    description=item.get("description", ""),
-                    group=item.get("group", ""),
-                    synonyms=tuple(item.get("synonyms", ())),
+            unknown = set(item) - TERM_KEYS
+            if unknown:
+                raise ValueError(
+                    f"{path.name}: {name}: value {item.get('value')!r} has unknown key(s) {sorted(unknown)}"
+                    f" (known: {', '.join(sorted(TERM_KEYS))})"
                 )
-            )
+            terms.append(Term(**{k: _term_value(v) for k, v in item.items()}))
         out[name] = Taxonomy(
             name=name,
             description=body.get("description", ""),

@@ -159,7 +159,33 @@ def build_counties(counties: gpd.GeoDataFrame) -> int:
     return write_geojson(OUT / "geo/counties.geojson", counties.fips, props, geoms, 3)
 
 
-def build_places(shared: Path) -> int:
+def metro_places(shared: Path, counties: gpd.GeoDataFrame, known: pd.DataFrame) -> pd.DataFrame:
+    """Twin Cities suburbs missing from the gazetteer (Brooklyn Park, Crystal, Columbia Heights,
+    Richfield...), placed at a point inside their MetroGIS city polygon, county by spatial join.
+    A city split between counties ("Blaine (Anoka Co. part)") is left out: its part is not the city."""
+    metro = gpd.read_file(shared / "neighborhoods-clickthathood/minneapolis-cities.geojson")
+    metro = metro[~metro["name"].str.contains(r"\(|Township|unorganized", regex=True)]
+    metro = metro.assign(key=place_key(metro["name"]))
+    metro = metro[~metro.key.isin(known.loc[known.state == "MN", "key"])].sort_values("key")
+    equal_area = metro.geometry.to_crs("EPSG:5070")
+    inside = equal_area.centroid.within(equal_area)
+    points = gpd.GeoSeries(np.where(inside, equal_area.centroid, equal_area.representative_point()), crs="EPSG:5070")
+    points = points.to_crs("EPSG:4326").set_axis(metro.index)
+    located = gpd.sjoin(gpd.GeoDataFrame(geometry=points), counties[counties.state == "MN"], predicate="within")
+    county = located["name"].str.replace(" County", "", regex=False).reindex(metro.index)
+    return pd.DataFrame(
+        {
+            "state": "MN",
+            "city": metro["name"],
+            "key": metro.key,
+            "latitude": points.y.round(6),
+            "longitude": points.x.round(6),
+            "county": county.fillna(""),
+        }
+    )
+
+
+def build_places(shared: Path, counties: gpd.GeoDataFrame) -> int:
     gaz = pd.read_csv(shared / "gazetteer-us-cities/us_cities.csv", dtype=str, keep_default_na=False)
     gaz["key"] = place_key(gaz.CITY)
     gaz["ID"] = gaz.ID.astype(int)
@@ -195,10 +221,12 @@ def build_places(shared: Path) -> int:
             "county": gaz.COUNTY,
         }
     )
+    metro = metro_places(shared, counties, out)
+    out = pd.concat([out, metro]).sort_values(["state", "key"], kind="stable")
     path = OUT / "geo/places.csv.gz"
     with gzip.GzipFile(path, "wb", mtime=0) as fh:  # mtime=0: no timestamp, so rebuilds are identical
         fh.write(out.to_csv(index=False, lineterminator="\n").encode("utf-8"))
-    print(f"places: {len(out)} rows ({n_rows - len(out)} duplicate (state, key) rows dropped)")
+    print(f"places: {len(out)} rows ({n_rows - len(out) + len(metro)} duplicate (state, key) rows dropped, {len(metro)} metro places added)")
     return path.stat().st_size
 
 
@@ -291,7 +319,7 @@ def main(argv: list[str] | None = None) -> None:
     shared = parser.parse_args(argv).shared
     counties = load_counties(shared)
     sizes = {"states": build_states(shared), "counties": build_counties(counties)}
-    sizes |= {"places": build_places(shared), "ice_aor": build_ice_aor(shared, counties)}
+    sizes |= {"places": build_places(shared, counties), "ice_aor": build_ice_aor(shared, counties)}
     sizes |= build_districts(shared)
     for name, size in sizes.items():
         print(f"{name:28s} {size / 1024:8.1f} KiB")

@@ -78,6 +78,18 @@ def timeline(dataset: Dataset, m: np.ndarray, freq: str = "month") -> pd.DataFra
     return out
 
 
+def operation_starts(dataset: Dataset, m: np.ndarray) -> list[tuple[str, str]]:
+    """(start date, name) of each named operation that a matching record belongs to, by start: the
+    timeline marks them, because a spike shown without its cause misleads."""
+    ops = dataset.values("operation")
+    if not ops:
+        return []
+    present = counts_by(dataset, m, "operation")["value"]
+    tax = load_schema().taxonomies["operations"]
+    starts = [(tax.term(v).start, v) for v in present if v in tax.values and tax.term(v).start]
+    return sorted(starts)
+
+
 def timeline_table(tl: pd.DataFrame, freq: str, levels: list[str]) -> pd.DataFrame:
     """The timeline as a table: one row per period ("2025-03", or a week's Monday), a column per force
     level in `levels` order, and a total."""

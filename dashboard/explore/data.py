@@ -167,6 +167,9 @@ def load_dataset(root: Path, name: str, version: int | None = None) -> Dataset:
     # columns, and taking 50 rows of a chunked column costs a pass over all of it (30-40 ms at 1M rows).
     path = store.version_dir(root, name, version) / "records.parquet"
     records = pq.read_table(path).combine_chunks().to_pandas()
+    for c in load_schema().names:
+        if c not in records.columns:  # a version published before the column existed: not recorded
+            records[c] = pd.Series("", index=records.index, dtype="category")
     for c in records.columns:
         if records[c].dtype == object and c not in ("encounter_id", "summary", "official_response", "sources"):
             records[c] = records[c].astype("category")

@@ -231,8 +231,46 @@ def month_ticks(first, last, lang: str, most: int = 6) -> dict:
     }
 
 
-def timeline_figure(tl: pd.DataFrame, freq: str = "month", lang: str = "en") -> go.Figure:
-    """Stacked bars of records per period, one colour and legend entry per force level."""
+def operation_marks(starts: list[tuple[str, str]], lang: str = "en") -> dict:
+    """A dotted line at each operation's start, labelled with its name at the top of the plot.
+    Labels that start close together step down so they do not overlap."""
+    shapes, notes = [], []
+    for k, (start, name) in enumerate(starts):
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": start,
+                "x1": start,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#444444", "width": 1.2, "dash": "dot"},
+            }
+        )
+        notes.append(
+            {
+                "x": start,
+                "xref": "x",
+                "yref": "paper",
+                "y": 0.98 - 0.09 * (k % 4),
+                "xanchor": "left",
+                "yanchor": "top",
+                "showarrow": False,
+                "text": esc(term(name, lang).removeprefix("Operation ").removeprefix("Operación ")),
+                "hovertext": esc(t("{operation} began {date}", lang, operation=term(name, lang), date=start)),
+                "font": {"size": 11, "color": "#222222"},
+                "bgcolor": "rgba(255,255,255,0.85)",
+            }
+        )
+    return {"shapes": shapes, "annotations": notes}
+
+
+def timeline_figure(
+    tl: pd.DataFrame, freq: str = "month", lang: str = "en", operations: list[tuple[str, str]] = ()
+) -> go.Figure:
+    """Stacked bars of records per period, one colour and legend entry per force level, and a labelled
+    line at the start of each named operation in `operations` ((start, name) pairs)."""
     layout = dict(
         **base_layout(440),
         barmode="stack",
@@ -282,6 +320,9 @@ def timeline_figure(tl: pd.DataFrame, freq: str = "month", lang: str = "en") -> 
         if labels is not None:
             trace["customdata"] = labels[part]
         data.append(trace)
+    if len(tl) and operations:
+        first, last = tl["period"].min(), tl["period"].max() + pd.offsets.MonthEnd(1)
+        layout |= operation_marks([(s, n) for s, n in operations if first <= pd.Timestamp(s) <= last], lang)
     return fast_figure(data, layout)
 
 

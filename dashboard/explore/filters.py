@@ -15,18 +15,39 @@ import numpy as np
 from dashboard.explore.data import Dataset
 from dashboard.schema import load_schema
 
-# URL parameter -> (Filters field, records column). The URL names are part of the public interface.
-LIST_PARAMS = {
-    "state": ("states", "state"),
-    "county": ("counties", "county_fips"),
-    "city": ("cities", "city"),
-    "district": ("districts", "district"),
-    "group": ("groups", "targeted_groups"),
-    "force": ("forces", "force_types"),
-    "agency": ("agencies", "agencies"),
-    "type": ("types", "encounter_type"),
-    "verification": ("verification", "verification"),
-}
+
+def tr(text: str) -> str:
+    """Mark a label for the catalog (tests/test_i18n.py checks it has a translation)."""
+    return text
+
+
+@dataclass(frozen=True)
+class FilterSpec:
+    """One list filter, declared once: the URL round trip, the mask, the sidebar and the sentences
+    that describe a view all read this table."""
+
+    param: str  # URL parameter: part of the public interface (shared links)
+    attr: str  # Filters field
+    column: str  # records column
+    label: str  # sidebar label and the name in "Filters: ..." sentences (English; the catalog translates)
+    place: str  # where the sidebar shows it: "main" (in view), "where" or "more" (popovers)
+
+
+LIST_FILTERS = (
+    FilterSpec("state", "states", "state", tr("State"), "main"),
+    FilterSpec("operation", "operations", "operation", tr("Operation"), "main"),
+    FilterSpec("group", "groups", "targeted_groups", tr("Targeted group"), "main"),
+    FilterSpec("county", "counties", "county_fips", tr("County"), "where"),
+    FilterSpec("city", "cities", "city", tr("City"), "where"),
+    FilterSpec("district", "districts", "district", tr("Council district"), "where"),
+    FilterSpec("place", "places", "place_type", tr("Place type"), "where"),
+    FilterSpec("force", "forces", "force_types", tr("Force type"), "more"),
+    FilterSpec("agency", "agencies", "agencies", tr("Agency"), "more"),
+    FilterSpec("type", "types", "encounter_type", tr("Encounter type"), "more"),
+    FilterSpec("verification", "verification", "verification", tr("Verification"), "more"),
+)
+# URL parameter -> (Filters field, records column)
+LIST_PARAMS = {f.param: (f.attr, f.column) for f in LIST_FILTERS}
 
 
 @dataclass(frozen=True)
@@ -38,6 +59,8 @@ class Filters:
     counties: tuple[str, ...] = ()
     cities: tuple[str, ...] = ()
     districts: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    operations: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
     forces: tuple[str, ...] = ()
     min_force: str | None = None

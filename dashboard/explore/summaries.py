@@ -6,19 +6,16 @@ translation can order its words freely; the English text is the catalog key.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 from babel.dates import format_date
 
 from dashboard import geo
 from dashboard.explore import mapgeo
 from dashboard.explore.aggregate import APPROXIMATE
+from dashboard.explore.filters import LIST_FILTERS, tr
 from dashboard.i18n import LOCALES, num, t, term
-
-
-def tr(text: str) -> str:
-    """Mark a string for the catalog without translating it here (tests/test_i18n.py checks it has one)."""
-    return text
-
 
 COUNTS = {
     "record": (tr("{n} record"), tr("{n} records")),
@@ -79,8 +76,9 @@ TIMELINE = {
 }
 
 
-def timeline_sentence(tl: pd.DataFrame, freq: str, too_coarse: int, lang: str = "en") -> str:
+def timeline_sentence(tl: pd.DataFrame, freq: str, too_coarse: int, lang: str = "en", operations=()) -> str:
     words = TIMELINE.get(freq, TIMELINE["month"])
+    marks = _operations_sentence(operations, lang)
     coarse = " " + t(_pick(too_coarse, *words["coarse"]), lang, n=num(too_coarse, lang)) if too_coarse else ""
     if tl.empty:
         return t(words["empty"], lang) + coarse
@@ -95,7 +93,16 @@ def timeline_sentence(tl: pd.DataFrame, freq: str, too_coarse: int, lang: str = 
         top=_period(top, freq, lang),
         encounters=count(int(per.max()), "encounter", lang),
     )
-    return text + coarse
+    return text + coarse + marks
+
+
+def _operations_sentence(operations, lang: str) -> str:
+    if not operations:
+        return ""
+    from dashboard.i18n import day
+
+    listed = "; ".join(f"{term(name, lang)} ({day(date.fromisoformat(start), lang)})" for start, name in operations)
+    return " " + t("Dotted lines mark the start of named operations: {operations}.", lang, operations=listed)
 
 
 BREAKDOWN = {
@@ -307,17 +314,7 @@ def _values(values, lang: str) -> str:
     return ", ".join(term(v, lang) for v in values)
 
 
-FILTER_LABELS = {
-    "states": tr("State"),
-    "counties": tr("County"),
-    "cities": tr("City"),
-    "districts": tr("Council district"),
-    "groups": tr("Targeted group"),
-    "forces": tr("Force type"),
-    "agencies": tr("Agency"),
-    "types": tr("Encounter type"),
-    "verification": tr("Verification"),
-}
+FILTER_LABELS = {f.attr: f.label for f in LIST_FILTERS}
 
 
 def describe_filters(filters, lang: str = "en") -> list[str]:
@@ -346,7 +343,7 @@ def describe_filters(filters, lang: str = "en") -> list[str]:
             shown = ", ".join(names.get(s, s) for s in chosen)
         elif attr == "counties":
             shown = ", ".join(mapgeo.area_name("county", c) for c in chosen)
-        elif attr in ("cities", "districts"):
+        elif attr in ("cities", "districts", "operations"):
             shown = ", ".join(chosen)
         else:
             shown = _values(chosen, lang)

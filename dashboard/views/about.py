@@ -32,6 +32,8 @@ def render() -> None:
         st.dataframe({"": list(info), " ": list(info.values())}, hide_index=True)
         for s in meta.get("sources") or []:
             st.text(t("Source: {source}", source=f"{s.get('title', '')} {s.get('url', '')}".strip()))
+        if meta.get("curation_method"):
+            st.text(t("Curation method: {method}", method=" ".join(str(meta["curation_method"]).split())))
         for note in meta.get("notes") or []:
             st.text(t("Note: {note}", note=note))
         with st.expander(t("Version history")):

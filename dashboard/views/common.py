@@ -15,10 +15,11 @@ from datetime import date
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from dashboard import i18n, store
+from dashboard import config, i18n, store
 from dashboard.explore import filters as flt
 from dashboard.explore import mapgeo
 from dashboard.explore.data import Dataset, load_dataset
+from dashboard.explore.summaries import tr
 from dashboard.paths import datasets_dir
 from dashboard.schema import load_schema
 
@@ -115,7 +116,7 @@ def get_dataset(name: str) -> Dataset:
 
 
 def default_dataset(names: list[str]) -> str:
-    return "demo" if "demo" in names else names[0]
+    return config.default_dataset(names)
 
 
 def demo_banner(dataset: Dataset) -> None:
@@ -213,44 +214,26 @@ def sidebar_filters(extra_keep: dict | None = None) -> tuple[Dataset, flt.Filter
     # popover's widgets only when it is opened, and each widget in view cost ~60 ms of a first
     # page load here (issue 7: the map must be drawn within 3 s). The caption under the page
     # title names every filter that is set, wherever its widget is.
-    tax = schema.taxonomies
-    states = _pick(side, t("State"), dataset.values("state"), "states")
     term_here = label_in_page_language()
-    groups = _pick(side, t("Targeted group"), tax["targeted_groups"].values, "groups", term_here)
+    chosen = _picks(side, dataset, "main", schema, term_here)
     any_level = t("any (including not recorded)")
     min_force = side.selectbox(
         t("Minimum force level"),
-        ["", *tax["force_types"].values],
+        ["", *schema.taxonomies["force_types"].values],
         key=WIDGET_PREFIX + "min_force",
         format_func=lambda v: term_here(v) if v else any_level,
     )
-    place = side.popover(t("County, city, district"), width="stretch", icon=":material/location_on:")
-    counties = _pick(place, t("County"), dataset.values("county_fips"), "counties", _label("county_fips"))
-    cities = _pick(place, t("City"), dataset.values("city"), "cities")
-    districts = _pick(place, t("Council district"), dataset.values("district"), "districts")
-    _chosen_inside(side, ("counties", "cities", "districts"))
-    more = side.popover(t("Force type, agency, encounter type, verification"), width="stretch", icon=":material/tune:")
-    forces = _pick(more, t("Force type"), tax["force_types"].values, "forces", term_here)
-    agencies = _pick(more, t("Agency"), tax["agencies"].values, "agencies", term_here)
-    types = _pick(more, t("Encounter type"), tax["encounter_types"].values, "types", term_here)
-    verification = _pick(more, t("Verification"), tax["verification"].values, "verification", term_here)
-    _chosen_inside(side, ("forces", "agencies", "types", "verification"))
+    for box, label, icon in POPOVERS:
+        chosen |= _picks(side.popover(t(label), width="stretch", icon=icon), dataset, box, schema, term_here)
+        _chosen_inside(side, tuple(f.attr for f in flt.LIST_FILTERS if f.place == box))
 
     date_from, date_to = dates if isinstance(dates, tuple | list) and len(dates) == 2 else (lo, hi)
     filters = flt.Filters(
         dataset=name,
         date_from=date_from if date_from != lo else None,
         date_to=date_to if date_to != hi else None,
-        states=tuple(states),
-        counties=tuple(counties),
-        cities=tuple(cities),
-        districts=tuple(districts),
-        groups=tuple(groups),
-        forces=tuple(forces),
         min_force=min_force or None,
-        agencies=tuple(agencies),
-        types=tuple(types),
-        verification=tuple(verification),
+        **{attr: tuple(values) for attr, values in chosen.items()},
     )
     if side.button(t("Clear filters"), icon=":material/filter_alt_off:", use_container_width=True):
         st.query_params.clear()
@@ -259,6 +242,35 @@ def sidebar_filters(extra_keep: dict | None = None) -> tuple[Dataset, flt.Filter
         st.rerun()
     sync_url(filters, extra_keep)
     return dataset, filters
+
+
+POPOVERS = (
+    ("where", tr("County, city, district, place type"), ":material/location_on:"),
+    ("more", tr("Force type, agency, encounter type, verification"), ":material/tune:"),
+)
+
+
+def _picks(container, dataset: Dataset, place: str, schema, term_here) -> dict[str, list]:
+    """The multiselects of the filters declared for one place of the sidebar: Filters field -> chosen."""
+    chosen = {}
+    for spec in flt.LIST_FILTERS:
+        if spec.place != place:
+            continue
+        options, fmt = _options(dataset, spec, schema, term_here)
+        if options:  # a filter with nothing to choose from (no operation in the demo) is not drawn
+            chosen[spec.attr] = _pick(container, t(spec.label), options, spec.attr, fmt)
+    return chosen
+
+
+def _options(dataset: Dataset, spec: flt.FilterSpec, schema, term_here) -> tuple[list, object]:
+    """A filter's choices and how each reads: every taxonomy value (even one no record has yet), or
+    for places and operations the values present in the dataset."""
+    column = schema.column(spec.column)
+    if spec.column == "county_fips":
+        return dataset.values(spec.column), _label(spec.column)
+    if column.taxonomy and spec.param not in ("state", "operation"):
+        return list(schema.taxonomies[column.taxonomy].values), term_here
+    return dataset.values(spec.column), term_here if column.taxonomy and spec.param != "state" else str
 
 
 def _pick(container, label: str, options, attr: str, format_func=str) -> list:

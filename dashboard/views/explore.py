@@ -184,15 +184,17 @@ def _padded(box):
 
 @st.cache_resource(max_entries=64, show_spinner=False, hash_funcs=common.HASH_FILTERS)
 def _timeline(name: str, version: int, filters: flt.Filters, freq: str, lang: str = "en") -> dict:
-    tl = aggregate.timeline(common.dataset_at(name, version), _mask(name=name, version=version, filters=filters), freq)
+    ds, m = common.dataset_at(name, version), _mask(name=name, version=version, filters=filters)
+    tl = aggregate.timeline(ds, m, freq)
+    operations = aggregate.operation_starts(ds, m)
     table = aggregate.timeline_table(tl, freq, figures.level_order(tl["force_level"]))
     if lang != "en":  # force levels are columns here: their labels become headers
         table = table.rename(
             columns={c: i18n.term(str(c), lang) for c in table.columns if c not in ("period", "total")}
         )
     return {
-        "fig": figures.timeline_figure(tl, freq, lang),
-        "sentence": summaries.timeline_sentence(tl, freq, tl.attrs["too_coarse"], lang),
+        "fig": figures.timeline_figure(tl, freq, lang, operations),
+        "sentence": summaries.timeline_sentence(tl, freq, tl.attrs["too_coarse"], lang, operations),
         "table": _readable(table, lang),
         "too_coarse": tl.attrs["too_coarse"],
     }
@@ -565,6 +567,13 @@ def render() -> None:
     title = t(str(dataset.metadata.get("title", dataset.name)))  # the shipped datasets' titles are in the catalog
     line = t("{title} · data as of {date} · {filters}", title=title, date=_as_of(dataset, lang), filters=described)
     st.caption(common.md_escape(line))
+    if dataset.metadata.get("compilation"):
+        st.caption(
+            t(
+                "A compilation of reported encounters, not a count of all of them: coverage follows where "
+                "reporters and cameras were. [How it is compiled](methodology)"
+            )
+        )
     _headline_figures(_headline(name=dataset.name, version=dataset.version, filters=filters))
     record_id = (st.query_params.get_all("record") or [""])[0]
     if record_id:

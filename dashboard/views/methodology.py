@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard.codebook import columns_table, taxonomy_table
 from dashboard.config import corrections_contact
+from dashboard.paths import SOURCES_DIR
 from dashboard.views import common
 from dashboard.views.common import t, term
 
@@ -15,6 +16,24 @@ def _taxonomy(name: str):
     table = taxonomy_table(name)
     table["value"] = table["value"].map(term)
     return table.rename(columns={c: t(c) for c in table.columns})
+
+
+def _compilation(name: str) -> None:
+    """What a compiled dataset is and is not, and its curation rules (the dataset's CURATION.md: our
+    own text from the repository, not record data)."""
+    st.header(t("What this compilation is, and is not"))
+    st.markdown(
+        t(
+            "These records are a compilation of encounters that news reports and official statements described. "
+            "They are not a count of every encounter that happened: coverage follows where reporters, cameras "
+            "and officials were, so a month or a city with more records may be one with more reporting. Each "
+            "record cites the reports it rests on; read them before you cite a figure."
+        )
+    )
+    rules = SOURCES_DIR / name / "CURATION.md"
+    if rules.is_file():
+        with st.expander(t("Curation rules (in English)"), expanded=common.lang() == "en"):
+            st.markdown(rules.read_text(encoding="utf-8"))
 
 
 def render() -> None:
@@ -34,6 +53,8 @@ def render() -> None:
             "and every published record cites at least one source."
         )
     )
+    if dataset.metadata.get("compilation"):
+        _compilation(name)
     st.header(t("How certain is a record?"))
     st.dataframe(_taxonomy("verification"), hide_index=True)
     st.header(t("How precise are the date and the place?"))
@@ -65,6 +86,8 @@ def render() -> None:
         ("targeted_groups", "targeted_groups"),
         ("force_types", "force_types"),
         ("outcome", "outcomes"),
+        ("place_type", "place_types"),
+        ("operation", "operations"),
     ):
         with st.expander(t("Allowed values of {column}", column=column)):
             st.dataframe(_taxonomy(tax), hide_index=True, use_container_width=True)
