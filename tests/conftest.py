@@ -19,6 +19,22 @@ def demo_root(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def reported_root(tmp_path_factory) -> Path:
+    """The curated dataset of reported 2025-2026 encounters (the default one), published as `make run` does."""
+    from dashboard.shipped import build
+
+    root = tmp_path_factory.mktemp("reported")
+    build(root, names=["reported-2025-2026"], quiet=True)
+    return root
+
+
+@pytest.fixture
+def reported_env(reported_root, monkeypatch):
+    monkeypatch.setenv("ENCOUNTERS_DATA_DIR", str(reported_root))
+    return reported_root
+
+
 @pytest.fixture
 def app_env(demo_root, monkeypatch):
     """Point the app (and every command) at the published demo dataset."""

@@ -121,6 +121,7 @@ CHART_TITLES = {
     "targeted_groups": tr("Encounters by targeted group, {area}"),
     "agencies": tr("Encounters by agency, {area}"),
     "encounter_type": tr("Encounters by encounter type, {area}"),
+    "place_type": tr("Encounters by place type, {area}"),
     "verification": tr("Encounters by verification level, {area}"),
 }
 

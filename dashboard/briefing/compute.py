@@ -9,20 +9,29 @@ import numpy as np
 
 from dashboard.briefing import area as areas
 from dashboard.briefing.period import Period, bin_unit
-from dashboard.briefing.records import NOT_RECORDED, Record, map_points, most_serious
+from dashboard.briefing.records import NOT_RECORDED, Record, map_points, most_serious, newest
 from dashboard.explore import aggregate
 from dashboard.explore import filters as flt
 from dashboard.explore.data import Dataset
 from dashboard.explore.summaries import describe_filters, tr
 from dashboard.i18n import day, num, t
+from dashboard.schema import load_schema
 
 MIN_BASE = 10  # below this, a change is given in counts only, never as a percentage
 SERIOUS_LIMIT = 10
-KEY_LABELS = (tr("Encounters"), tr("People affected"), tr("Weapon displayed or worse"))  # Figure labels of `key`
+KEY_LABELS = (  # Figure labels of `key`, and the headline() figure each one is
+    (tr("Encounters"), "encounters"),
+    (tr("People affected"), "people_affected"),
+    (tr("Weapon displayed or worse"), "weapon_or_worse"),
+    (tr("At sensitive places"), "sensitive_places"),
+    (tr("Involving US citizens"), "us_citizens"),
+)
+SENSITIVE_LIMIT = 25  # rows of the sensitive-places table; the rest are counted under it
 BREAKDOWNS = (  # titles in English: t(title, lang) gives the reader's
     ("targeted_groups", tr("By targeted group")),
     ("agencies", tr("By agency")),
     ("encounter_type", tr("By encounter type")),
+    ("place_type", tr("By place type")),
     ("verification", tr("By verification level")),
 )
 
@@ -75,6 +84,10 @@ class Briefing:
     timeline: tuple[tuple[str, int, int], ...]  # (bin start, count in period, count in comparison)
     timeline_left_out: int  # records dated less precisely than the bins
     serious: tuple[Record, ...]
+    sensitive: tuple[
+        Record, ...
+    ]  # encounters at sensitive places in the period, newest first (at most SENSITIVE_LIMIT)
+    sensitive_total: int
     points: tuple[tuple[float, float, str, int, int], ...]  # (lon, lat, precision, force rank, records), period only
     not_mapped: int  # period records with no point precise enough to draw
     notes: tuple[str, ...]
@@ -243,10 +256,8 @@ def compute_briefing(
     now = base & flt.mask(dataset, flt.Filters(date_from=period.start, date_to=period.end))
     before = base & flt.mask(dataset, flt.Filters(date_from=compare.start, date_to=compare.end))
     h_now, h_before = aggregate.headline(dataset, now), aggregate.headline(dataset, before)
-    key = tuple(
-        Figure(label, h_now[k], h_before[k])
-        for label, k in zip(KEY_LABELS, ("encounters", "people_affected", "weapon_or_worse"), strict=True)
-    )
+    key = tuple(Figure(label, h_now[k], h_before[k]) for label, k in KEY_LABELS)
+    at_sensitive = now & dataset.rows_with("place_type", load_schema().taxonomies["place_types"].sensitive)
     unit = bin_unit(period, compare)
     span = (min(period.start, compare.start), max(period.end, compare.end))
     timeline, left_out = _timeline(dataset, now, before, span, unit)
@@ -292,6 +303,8 @@ def compute_briefing(
         timeline=timeline,
         timeline_left_out=left_out,
         serious=most_serious(dataset, now, SERIOUS_LIMIT),
+        sensitive=newest(dataset, at_sensitive, SENSITIVE_LIMIT),
+        sensitive_total=int(at_sensitive.sum()),
         points=points,
         not_mapped=not_mapped,
         notes=tuple(notes),

@@ -10,7 +10,15 @@ from html import escape
 
 from dashboard.briefing import charts
 from dashboard.briefing.compute import Breakdown, Briefing, Figure
-from dashboard.briefing.text import demo_line, figure_label, filters_text, permalink, terms
+from dashboard.briefing.text import (
+    demo_line,
+    figure_label,
+    filters_text,
+    permalink,
+    sensitive_more,
+    sensitive_rows,
+    terms,
+)
 from dashboard.explore.summaries import tr
 from dashboard.i18n import day, num, t, term
 
@@ -76,6 +84,7 @@ BREAKDOWN_HEADS = {  # first column of a breakdown table
     "targeted_groups": tr("targeted group"),
     "agencies": tr("agency"),
     "encounter_type": tr("encounter type"),
+    "place_type": tr("place type"),
     "verification": tr("verification level"),
 }
 
@@ -158,6 +167,17 @@ def _records(b: Briefing) -> str:
     return f'<ol class="records">{"".join(items)}</ol>'
 
 
+def _sensitive(b: Briefing) -> str:
+    lang = b.lang
+    rows = sensitive_rows(b)
+    if not rows:
+        return f"<p>{_t(tr('No encounters at sensitive places in the period.'), lang)}</p>"
+    head = "".join(f"<th>{_e(h)}</th>" for h in rows[0])
+    body = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row.values()) + "</tr>" for row in rows)
+    more = f'<p class="meta">{_e(sensitive_more(b))}</p>' if sensitive_more(b) else ""
+    return f'<table class="fig sensitive"><tr>{head}</tr>{body}</table>{more}'
+
+
 def to_html(b: Briefing, area_shape=None, context=(), base_url: str = "", generated: date | None = None) -> str:
     """The whole briefing as one HTML page that prints to letter size with no network."""
     generated = generated or date.today()
@@ -213,6 +233,9 @@ def to_html(b: Briefing, area_shape=None, context=(), base_url: str = "", genera
         f"<div>{_breakdown(b, b.breakdowns[-1], stacked=True)}</div></div>",
         f"<h2>{_t(tr('Breakdowns'), lang)}</h2>",
         *(_breakdown(b, part) for part in b.breakdowns[:-1]),
+        f'<div class="block"><h2>{_t(tr("Encounters at sensitive places"), lang)}</h2><p class="meta">'
+        + _t(tr("Schools, childcare, places of worship, health care and social services, newest first."), lang)
+        + f"</p>{_sensitive(b)}</div>",
         f"<h2>{_t(tr('Most serious records in the period'), lang)}</h2>",
         f'<p class="meta">{_t(tr("Highest force level first, then newest. Record text is quoted as published."), lang)}</p>',
         _records(b),

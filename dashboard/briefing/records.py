@@ -32,6 +32,7 @@ class Record:
     summary: str
     official_response: str
     sources: tuple[str, ...]
+    place_type: str = ""
 
 
 def _sources(text: str) -> tuple[str, ...]:
@@ -50,7 +51,18 @@ def most_serious(dataset: Dataset, m: np.ndarray, limit: int) -> tuple[Record, .
         order = np.union1d(order[:limit], tied)
     ids = dataset.records["encounter_id"].iloc[idx[order]].astype(str).to_numpy()
     order = order[np.lexsort((ids, -day[order], -rank[order]))][:limit]
-    rows = dataset.records.iloc[idx[order]]
+    return _as_records(dataset, idx[order])
+
+
+def newest(dataset: Dataset, m: np.ndarray, limit: int) -> tuple[Record, ...]:
+    """The `limit` newest records of `m` (ties by id)."""
+    idx = np.flatnonzero(m)
+    ids = dataset.records["encounter_id"].iloc[idx].astype(str).to_numpy()
+    return _as_records(dataset, idx[np.lexsort((ids, -dataset.day[idx]))][:limit])
+
+
+def _as_records(dataset: Dataset, positions: np.ndarray) -> tuple[Record, ...]:
+    rows = dataset.records.iloc[positions]
     out = []
     for r in rows.to_dict("records"):
         place = ", ".join(str(r[c]) for c in ("city", "state") if str(r.get(c) or "") not in ("", "nan"))
@@ -71,6 +83,7 @@ def most_serious(dataset: Dataset, m: np.ndarray, limit: int) -> tuple[Record, .
                 summary=str(r.get("summary") or ""),
                 official_response=str(r.get("official_response") or ""),
                 sources=_sources(r.get("sources")),
+                place_type=str(r.get("place_type") or ""),
             )
         )
     return tuple(out)

@@ -28,7 +28,7 @@ def terms(value: str, lang: str = "en") -> str:
 
 def figure_label(f: Figure, lang: str = "en") -> str:
     """A row's label for a reader: a key figure's name, or a taxonomy value's label."""
-    return t(f.label, lang) if f.label in KEY_LABELS else term(f.label, lang)
+    return t(f.label, lang) if f.label in dict(KEY_LABELS) else term(f.label, lang)
 
 
 def permalink(b: Briefing, base_url: str = "") -> str:
@@ -78,6 +78,40 @@ def record_rows(b: Briefing) -> list[dict[str, str]]:
         }
         for r in b.serious
     ]
+
+
+SENSITIVE_HEADS = (tr("date"), tr("place"), tr("place type"), tr("encounter type"), tr("verification"), tr("id"))
+
+
+def sensitive_rows(b: Briefing) -> list[dict[str, str]]:
+    """The encounters at sensitive places as table rows (no names: place, kind and certainty only)."""
+    lang = b.lang
+    return [
+        dict(
+            zip(
+                (t(h, lang) for h in SENSITIVE_HEADS),
+                (
+                    r.date,
+                    r.place or t("place not given", lang),
+                    term(r.place_type, lang),
+                    term(r.encounter_type, lang),
+                    term(r.verification, lang),
+                    r.encounter_id,
+                ),
+                strict=True,
+            )
+        )
+        for r in b.sensitive
+    ]
+
+
+def sensitive_more(b: Briefing) -> str:
+    more = b.sensitive_total - len(b.sensitive)
+    return (
+        t("…and {n} more; the Explore page lists them all (filter: place type).", b.lang, n=num(more, b.lang))
+        if more > 0
+        else ""
+    )
 
 
 def figure_row(f: Figure, width: int = WIDTH, lang: str = "en") -> str:
@@ -155,6 +189,9 @@ def to_text(b: Briefing, base_url: str = "") -> str:
     for part in b.breakdowns:
         lines += ["", header_row(title=t(part.title, lang).upper(), lang=lang)]
         lines += [figure_row(f, lang=lang) for f in part.rows] or [t("(no records)", lang)]
+    lines += ["", t("ENCOUNTERS AT SENSITIVE PLACES IN THE PERIOD (newest first)", lang)]
+    lines += [" | ".join(row.values()) for row in sensitive_rows(b)] or [t("(no records)", lang)]
+    lines += [more] if (more := sensitive_more(b)) else []
     lines += ["", t("MOST SERIOUS RECORDS IN THE PERIOD (highest force level, then newest)", lang)]
     if not b.serious:
         lines.append(t("(no records)", lang))

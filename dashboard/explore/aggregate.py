@@ -10,6 +10,7 @@ from dashboard.schema import load_schema
 
 WEAPON_OR_WORSE = "weapon displayed"
 CONFIRMED = ("corroborated", "documented")
+US_CITIZEN = "US citizen"
 POINT_PRECISIONS = ("exact", "block")
 APPROXIMATE = ("city", "county", "region", "state", "")  # a map point that is not where it happened
 CONUS = (-125.0, -66.5, 24.0, 49.5)  # lon0, lon1, lat0, lat1 of the contiguous states
@@ -40,6 +41,10 @@ def headline(dataset: Dataset, m: np.ndarray) -> dict:
     force_known = int(np.count_nonzero(m & (dataset.force_rank >= 0)))
     weapon = int(np.count_nonzero(m & (dataset.force_rank >= weapon_rank)))
     confirmed = int(np.count_nonzero(m & dataset.category_lookup("verification", CONFIRMED)))
+    schema = load_schema()
+    place_known = int(np.count_nonzero(m & ~dataset.category_lookup("place_type", ("",))))
+    sensitive = int(np.count_nonzero(m & dataset.rows_with("place_type", schema.taxonomies["place_types"].sensitive)))
+    citizens = int(np.count_nonzero(m & dataset.rows_with("targeted_groups", (US_CITIZEN,))))
     return {
         "encounters": n,
         "people_affected": int(np.sum(dataset.people, where=people_known)),
@@ -49,6 +54,11 @@ def headline(dataset: Dataset, m: np.ndarray) -> dict:
         "weapon_share": weapon / force_known if force_known else None,
         "confirmed": confirmed,
         "confirmed_share": confirmed / n if n else None,
+        "place_recorded": place_known,
+        "sensitive_places": sensitive,
+        "sensitive_share": sensitive / place_known if place_known else None,
+        "us_citizens": citizens,
+        "us_citizen_share": citizens / n if n else None,
     }
 
 

@@ -231,11 +231,32 @@ def month_ticks(first, last, lang: str, most: int = 6) -> dict:
     }
 
 
-def operation_marks(starts: list[tuple[str, str]], lang: str = "en") -> dict:
+LABEL_PX_PER_CHAR = 6.6  # 11 px sans-serif, on average
+PLOT_PX = 760  # the narrowest plot a desktop gives the timeline: labels placed for it do not overlap wider
+
+
+def _label_rows(xs: list[float], widths: list[float], rows: int = 6) -> list[int]:
+    """A row (0 = top) for each label at x (in px, sorted) so that labels on one row do not overlap:
+    each goes on the highest row whose last label ends before it starts."""
+    ends = [-1e9] * rows
+    out = []
+    for x, w in zip(xs, widths, strict=True):
+        row = next((r for r in range(rows) if ends[r] + 6 <= x), min(range(rows), key=ends.__getitem__))
+        ends[row] = x + w
+        out.append(row)
+    return out
+
+
+def operation_marks(starts: list[tuple[str, str]], span: tuple, lang: str = "en") -> dict:
     """A dotted line at each operation's start, labelled with its name at the top of the plot.
-    Labels that start close together step down so they do not overlap."""
+    `span` is the x axis's (first, last) date; labels that would overlap go on lower rows."""
+    first, last = (pd.Timestamp(d) for d in span)
+    days = max((last - first).days, 1)
+    texts = [term(name, lang).removeprefix("Operation ").removeprefix("Operación ") for _, name in starts]
+    xs = [(pd.Timestamp(s) - first).days / days * PLOT_PX for s, _ in starts]
+    rows = _label_rows(xs, [len(text) * LABEL_PX_PER_CHAR + 8 for text in texts])
     shapes, notes = [], []
-    for k, (start, name) in enumerate(starts):
+    for (start, name), text, row in zip(starts, texts, rows, strict=True):
         shapes.append(
             {
                 "type": "line",
@@ -253,17 +274,17 @@ def operation_marks(starts: list[tuple[str, str]], lang: str = "en") -> dict:
                 "x": start,
                 "xref": "x",
                 "yref": "paper",
-                "y": 0.98 - 0.09 * (k % 4),
+                "y": 0.99 - 0.085 * row,
                 "xanchor": "left",
                 "yanchor": "top",
                 "showarrow": False,
-                "text": esc(term(name, lang).removeprefix("Operation ").removeprefix("Operación ")),
+                "text": esc(text),
                 "hovertext": esc(t("{operation} began {date}", lang, operation=term(name, lang), date=start)),
                 "font": {"size": 11, "color": "#222222"},
                 "bgcolor": "rgba(255,255,255,0.85)",
             }
         )
-    return {"shapes": shapes, "annotations": notes}
+    return {"shapes": shapes, "annotations": notes, "label_rows": max(rows, default=-1) + 1}
 
 
 def timeline_figure(
@@ -322,7 +343,12 @@ def timeline_figure(
         data.append(trace)
     if len(tl) and operations:
         first, last = tl["period"].min(), tl["period"].max() + pd.offsets.MonthEnd(1)
-        layout |= operation_marks([(s, n) for s, n in operations if first <= pd.Timestamp(s) <= last], lang)
+        shown = [(s, n) for s, n in operations if first <= pd.Timestamp(s) <= last]
+        marks = operation_marks(shown, (first, last), lang)
+        if marks["label_rows"]:  # head room above the tallest bar for the rows of labels
+            tallest = int(tl.groupby("period")["records"].sum().max())
+            layout["yaxis"]["range"] = [0, tallest / (0.97 - 0.085 * marks["label_rows"])]
+        layout |= {"shapes": marks["shapes"], "annotations": marks["annotations"]}
     return fast_figure(data, layout)
 
 
@@ -349,10 +375,19 @@ def bar_label(text: str, width: int = 22, widest: int = 34) -> str:
     return label
 
 
-def bar_figure(counts: pd.DataFrame, noun: str, lang: str = "en") -> go.Figure:
+APART_COLOUR = (
+    "#c4561d"  # bars set apart (sensitive places): orange against the blue, told apart in colour-blind vision
+)
+
+
+def bar_figure(counts: pd.DataFrame, noun: str, lang: str = "en", apart: tuple[str, ...] = ()) -> go.Figure:
     """Horizontal bars of records per value, the largest at the top, counts written beside the bars.
 
-    `noun` is the English name of what the bars count ("agency"); values are shown with their labels."""
+    `noun` is the English name of what the bars count ("agency"); values are shown with their labels.
+    Values in `apart` (sensitive places) come first, in their own colour."""
+    if apart:
+        first = counts["value"].isin(apart).to_numpy()
+        counts = pd.concat([counts[first], counts[~first]])
     labels = [bar_label(term(str(v), lang)) for v in counts["value"]]
     lines = sum(lab.count("<br>") + 1 for lab in labels)
     top = int(counts["records"].max()) if len(counts) else 1
@@ -371,7 +406,9 @@ def bar_figure(counts: pd.DataFrame, noun: str, lang: str = "en") -> go.Figure:
         "x": counts["records"].to_numpy(dtype=np.int64),
         "y": labels,
         "orientation": "h",
-        "marker": {"color": BAR_COLOUR},
+        "marker": {
+            "color": [APART_COLOUR if v in apart else BAR_COLOUR for v in counts["value"]] if apart else BAR_COLOUR
+        },
         "text": [num(int(n), lang) for n in counts["records"]],
         "textposition": "outside",
         "cliponaxis": False,

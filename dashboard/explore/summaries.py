@@ -130,6 +130,15 @@ BREAKDOWN = {
             tr("{n} records have no encounter type recorded."),
         ),
     },
+    "place type": {
+        "empty": tr("No matching record has a place type recorded."),
+        "top": tr("The most frequent place type is {value} ({records} of {total})."),
+        "top2": tr("The most frequent place type is {value} ({records} of {total}), followed by {second} ({n})."),
+        "missing": (
+            tr("{n} record does not say what kind of place it was."),
+            tr("{n} records do not say what kind of place it was."),
+        ),
+    },
 }
 
 

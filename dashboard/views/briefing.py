@@ -233,6 +233,7 @@ def _show(b: Briefing, base_url: str) -> None:
                 st.markdown(f"**{t(part.title)}**")
                 _chart(charts.breakdown_svg(b, part, width=460))
                 st.dataframe(_figure_frame(part.rows, lang), hide_index=True, width="stretch")
+    _sensitive(b)
     _records(b)
     st.markdown(f"#### {t('How to read these figures')}")
     for note in b.notes:
@@ -240,6 +241,18 @@ def _show(b: Briefing, base_url: str) -> None:
     st.markdown(f"#### {t('Data and filters')}")
     st.text(b.dataset_note())
     st.text(t("Filters in force: {filters}", filters=text.filters_text(b)))
+
+
+def _sensitive(b: Briefing) -> None:
+    st.markdown(f"#### {t('Encounters at sensitive places')}")
+    st.caption(t("Schools, childcare, places of worship, health care and social services, newest first."))
+    rows = text.sensitive_rows(b)
+    if not rows:
+        st.text(t("No encounters at sensitive places in the period."))
+        return
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if text.sensitive_more(b):
+        st.caption(text.sensitive_more(b))
 
 
 def _records(b: Briefing) -> None:

@@ -19,6 +19,7 @@ from dashboard import i18n
 from dashboard.explore import aggregate, export, figures, mapfig, mapgeo, mappreview, records, summaries
 from dashboard.explore import filters as flt
 from dashboard.explore.summaries import tr
+from dashboard.schema import load_schema
 from dashboard.views import common
 from dashboard.views.common import t
 
@@ -35,7 +36,10 @@ BREAKDOWNS = (
     ("targeted_groups", tr("targeted group"), tr("Targeted groups")),
     ("agencies", tr("agency"), tr("Agencies")),
     ("encounter_type", tr("encounter type"), tr("Encounter types")),
+    ("place_type", tr("place type"), tr("Place types")),
 )
+# Values a breakdown sets apart, first and in their own colour
+APART = {"place_type": load_schema().taxonomies["place_types"].sensitive}
 # Headers of the tables of numbers behind the charts (English column names; t() gives the reader's)
 TABLE_HEADERS = (
     tr("force_level"),
@@ -206,7 +210,7 @@ def _breakdown(name: str, version: int, filters: flt.Filters, column: str, noun:
     counts = aggregate.counts_by(ds, m, column)
     multi = column in ("targeted_groups", "agencies", "force_types")
     return {
-        "fig": figures.bar_figure(counts, noun, lang) if len(counts) else None,
+        "fig": figures.bar_figure(counts, noun, lang, APART.get(column, ())) if len(counts) else None,
         "sentence": summaries.breakdown_sentence(counts, noun, int(m.sum()), multi, lang),
         "table": _readable(counts.rename(columns={"value": noun}), lang, (noun,)),
     }
@@ -328,6 +332,25 @@ def _headline_figures(h: dict) -> None:
             "Share of the matching records confirmed by two or more sources, or by video, court or official records."
         ),
     )
+    cols = st.columns(4)
+    cols[0].metric(
+        t("At sensitive places"),
+        t("{n} ({share})", n=i18n.num(h["sensitive_places"], lang), share=common.fmt_share(h["sensitive_share"])),
+        help=t(
+            "Matching records at a school or school bus stop, childcare, a place of worship, a hospital or clinic, "
+            "or a social service or shelter: the places DHS's withdrawn protected-areas policy named. The share is "
+            "of the {n} matching records whose reports say what kind of place it was.",
+            n=i18n.num(h["place_recorded"], lang),
+        ),
+    )
+    cols[1].metric(
+        t("Involving US citizens"),
+        t("{n} ({share})", n=i18n.num(h["us_citizens"], lang), share=common.fmt_share(h["us_citizen_share"])),
+        help=t(
+            "Matching records whose reports say a US citizen was among the people stopped, held or hurt; the share "
+            "is of all matching records. Others may have involved citizens without a report saying so."
+        ),
+    )
 
 
 def _map_section(dataset, filters: flt.Filters, run: int) -> tuple[str, ...] | None:
@@ -396,9 +419,9 @@ def _timeline_section(dataset, filters: flt.Filters) -> None:
 
 
 def _breakdown_section(dataset, filters: flt.Filters) -> None:
-    st.subheader(t("Who, which agency, what kind"))
+    st.subheader(t("Who, which agency, what kind, where"))
     lang = common.lang()
-    for col, (column, noun, title) in zip(st.columns(3), BREAKDOWNS, strict=True):
+    for col, (column, noun, title) in zip([*st.columns(2), *st.columns(2)], BREAKDOWNS, strict=True):
         with col:
             data = _breakdown(
                 name=dataset.name, version=dataset.version, filters=filters, column=column, noun=noun, lang=lang
@@ -408,6 +431,12 @@ def _breakdown_section(dataset, filters: flt.Filters) -> None:
                 alt = t("Records per {noun}", noun=t(noun))
                 st.plotly_chart(data["fig"], width="stretch", config=CHART_CONFIG, alt=alt)
             st.caption(common.md_escape(data["sentence"]))
+            if column in APART and data["fig"] is not None:
+                st.caption(
+                    t(
+                        "Orange bars, listed first: sensitive places (schools, childcare, places of worship, health care, social services)."
+                    )
+                )
             _numbers(t(title), data["table"])
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from dashboard.codebook import columns_table, taxonomy_table
@@ -33,7 +35,10 @@ def _compilation(name: str) -> None:
     rules = SOURCES_DIR / name / "CURATION.md"
     if rules.is_file():
         with st.expander(t("Curation rules (in English)"), expanded=common.lang() == "en"):
-            st.markdown(rules.read_text(encoding="utf-8"))
+            # its headings sit under this page's: "# Title" becomes "#### Title"
+            st.markdown(
+                re.sub(r"(?m)^(#+) ", lambda m: "#" * min(len(m.group(1)) + 3, 6) + " ", rules.read_text("utf-8"))
+            )
 
 
 def render() -> None:

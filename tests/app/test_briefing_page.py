@@ -25,12 +25,23 @@ def records(demo_root) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].astype(str) for c in ("state", "district", "force_level", "location_precision")})
 
 
+SENSITIVE = {
+    "school or school bus stop",
+    "childcare",
+    "place of worship",
+    "hospital or clinic",
+    "social services or shelter",
+}
+
+
 def expected(rows: pd.DataFrame, start: str, end: str) -> dict[str, str]:
     rows = rows[(rows["date"] >= start) & (rows["date"] <= end)]
     return {
         "Encounters": f"{len(rows):,}",
         "People affected": f"{int(rows['people_affected'].fillna(0).sum()):,}",
         "Weapon displayed or worse": f"{int(rows['force_level'].isin(FORCE).sum()):,}",
+        "At sensitive places": f"{int(rows['place_type'].astype(str).isin(SENSITIVE).sum()):,}",
+        "Involving US citizens": f"{int(rows['targeted_groups'].astype(str).str.contains('US citizen').sum()):,}",
     }
 
 

@@ -138,12 +138,13 @@ def test_demo_banner_and_charts_with_their_sentences(app_env):
     assert not at.exception
     assert "Demonstration data" in at.warning[0].value
     charts = at.get("plotly_chart")
-    assert len(charts) == 5  # map, timeline, three breakdowns
+    assert len(charts) == 6  # map, timeline, four breakdowns
     spec = json.loads(charts[0].proto.spec)
     assert {t["type"] for t in spec["data"]} == {"scatter"}  # SVG, no WebGL, no tiles
     assert len(charts[0].proto.spec) < 1_500_000
     captions = " ".join(c.value for c in at.caption)
-    for fragment in ("The map shows", "busiest month was", "most frequent targeted group", "most frequent agency"):
+    fragments = ("The map shows", "busiest month was", "most frequent targeted group", "most frequent agency")
+    for fragment in (*fragments, "most frequent place type"):
         assert fragment in captions.replace("\\", "")
     labels = [e.label for e in at.expander]
     assert "Map numbers as a table" in labels and "Timeline numbers as a table" in labels
@@ -193,7 +194,7 @@ def test_a_new_visitor_gets_the_map_as_a_picture_first_then_the_whole_page(app_e
     assert at.button(key="x_charts")
 
     at.button(key="x_charts").click().run()  # what the picture's script does once it is on screen
-    assert len(at.get("plotly_chart")) == 5
+    assert len(at.get("plotly_chart")) == 6
     assert len(records_table(at)) > 0
     still = [h.proto.body for h in at.get("html") if "map-preview" in h.proto.body]
     assert len(still) == 1 and "<script>" not in still[0]  # kept until the interactive map has drawn
@@ -201,4 +202,4 @@ def test_a_new_visitor_gets_the_map_as_a_picture_first_then_the_whole_page(app_e
 
     at.multiselect(key="f_states").set_value(["MN", "IL"]).run()  # any later run: no picture
     assert not [h for h in at.get("html") if "map-preview" in h.proto.body]
-    assert len(at.get("plotly_chart")) == 5
+    assert len(at.get("plotly_chart")) == 6

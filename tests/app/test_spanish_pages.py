@@ -224,7 +224,7 @@ def test_explore_in_spanish_shows_no_english(app_env, query):
     assert at.metric[0].label == "Encuentros"
     assert at.title[0].value == "Encuentros con agentes federales"
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    assert len(charts) == 5
+    assert len(charts) == 6  # map, timeline, four breakdowns
     timeline = charts[1]["layout"]
     assert timeline["separators"] == ".," and timeline["legend"]["title"]["text"] == "Nivel de fuerza"
     months = r"(ene|feb|mar|abr|may|jun|jul|ago|sep|oct|nov|dic) \d{4}"
@@ -284,7 +284,13 @@ def test_briefing_in_spanish_shows_no_english(app_env, query):
     at = page_app("briefing", lang="es", **query).run()
     texts = check_page(at)
     assert len(texts) > 150
-    assert [m.label for m in at.metric] == ["Encuentros", "Personas afectadas", "Arma exhibida o más grave"]
+    assert [m.label for m in at.metric] == [
+        "Encuentros",
+        "Personas afectadas",
+        "Arma exhibida o más grave",
+        "En lugares sensibles",
+        "Con ciudadanos estadounidenses",
+    ]
     assert all("antes:" in m.delta for m in at.metric)
     memo = [c.value for c in at.code if "INFORME:" in c.value]
     assert memo and memo[0].startswith("DATOS DE DEMOSTRACIÓN")

@@ -21,11 +21,20 @@ FORCE_ORDER = [
     "firearm discharged",
     "death",
 ]
+# The places DHS's withdrawn protected-areas policy named, written out here for the same reason.
+SENSITIVE = {
+    "school or school bus stop",
+    "childcare",
+    "place of worship",
+    "hospital or clinic",
+    "social services or shelter",
+}
 WEAPON_OR_WORSE = set(FORCE_ORDER[FORCE_ORDER.index("weapon displayed") :])
 BREAKDOWN_COLUMNS = {
     "By targeted group": "targeted_groups",
     "By agency": "agencies",
     "By encounter type": "encounter_type",
+    "By place type": "place_type",
     "By verification level": "verification",
 }
 # A box around downtown Minneapolis (North Loop, Downtown West and East): a reader's own "district".
@@ -41,6 +50,14 @@ def key_figures(frame: pd.DataFrame) -> dict[str, int]:
         "Encounters": len(frame),
         "People affected": int(frame["people_affected"].fillna(0).astype(int).sum()),
         "Weapon displayed or worse": int(frame["force_level"].isin(WEAPON_OR_WORSE).sum()),
+        "At sensitive places": int(frame["place_type"].astype(str).isin(SENSITIVE).sum()),
+        "Involving US citizens": int(
+            frame["targeted_groups"]
+            .astype(str)
+            .str.split(";")
+            .apply(lambda g: "US citizen" in [x.strip() for x in g])
+            .sum()
+        ),
     }
 
 

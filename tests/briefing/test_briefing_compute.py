@@ -115,7 +115,7 @@ def test_timeline_counts_add_up_to_the_figures_less_coarse_dates(demo):
 
 def test_an_area_with_no_records_gives_zeros_not_errors(demo):
     b = briefing(demo, areas.resolve_area(demo, "state", "WY"))
-    assert [f.now for f in b.key] == [0, 0, 0] and b.serious == () and b.points == ()
+    assert [f.now for f in b.key] == [0, 0, 0, 0, 0] and b.serious == () and b.points == ()
 
 
 def test_demonstration_flag_and_metadata_travel_with_the_numbers(demo):

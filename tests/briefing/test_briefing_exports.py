@@ -82,7 +82,15 @@ def test_svg_charts_escape_labels_and_carry_numbers(hostile, ward):
 
 def test_standalone_charts_are_titled_as_demonstration_data(ward):
     svgs = output.chart_svgs(ward)
-    assert set(svgs) == {"timeline", "map", "targeted_groups", "agencies", "encounter_type", "verification"}
+    assert set(svgs) == {
+        "timeline",
+        "map",
+        "targeted_groups",
+        "agencies",
+        "encounter_type",
+        "place_type",
+        "verification",
+    }
     for name, svg in svgs.items():
         assert "DEMONSTRATION DATA" in svg, name
         assert "Chicago Ward 42" in svg and "2025-07-01 to 2026-06-30" in svg and "as of 2026-11-28" in svg

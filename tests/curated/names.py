@@ -19,12 +19,15 @@ PAIR = re.compile(rf"(?=\b(({WORD})\s+((?:[A-Z]\.\s+)?(?:(?:Mc|Mac|O')?{WORD}))\
 # A second word that makes the pair a place or an organisation ("Roosevelt High", "Delaney Hall",
 # "Logan Square"), and first words that are ordinary English words as often as names.
 PLACE_NOUNS = frozenset(
-    "avenue boulevard street road drive lane way highway parkway plaza square park county parish high "
-    "elementary middle school college university academy hall center centre building department "
-    "valley hospital church chapel cathedral mosque temple station bridge market foods fresh dispatch "
-    "tribune times post news herald journal press police sheriff state city heights beach lake".split()
+    """avenue boulevard street road drive lane way highway parkway plaza square park county parish high
+    elementary middle school college university academy hall center centre building department valley
+    hospital church chapel cathedral mosque temple station bridge market foods fresh dispatch tribune
+    times post news herald journal press police sheriff state city heights beach lake courthouse court
+    immigration federal homeland unified catholic baptist methodist lutheran""".split()
 )
-COMMON_WORDS = frozenset("the a an this that these those justice liberty mercy grace hope joy faith".split())
+COMMON_WORDS = frozenset(
+    ["the", "a", "an", "this", "that", "these", "those", "justice", "liberty", "mercy", "grace", "hope", "joy", "faith"]
+)
 TITLED = re.compile(rf"\b(?:Mr|Mrs|Ms|Dr|Rev|Sen|Rep|Gov|Sgt|Lt|Capt)\.?\s+{WORD}")
 
 

@@ -44,13 +44,20 @@ def test_metadata_says_what_it_is():
 
 def test_every_record_cites_a_web_address(records):
     bad = [r.encounter_id for r in records.itertuples() if not urls(r.sources)]
-    bad += [r.encounter_id for r in records.itertuples() for u in urls(r.sources) if urlsplit(u).scheme not in ("http", "https") or not urlsplit(u).netloc]
+    bad += [
+        r.encounter_id
+        for r in records.itertuples()
+        for u in urls(r.sources)
+        if urlsplit(u).scheme not in ("http", "https") or not urlsplit(u).netloc
+    ]
     assert not bad
 
 
 def test_every_cited_address_has_its_publisher_in_sources_csv(records, sources):
     listed = set(zip(sources.encounter_id, sources.url, strict=True))
-    missing = [(r.encounter_id, u) for r in records.itertuples() for u in urls(r.sources) if (r.encounter_id, u) not in listed]
+    missing = [
+        (r.encounter_id, u) for r in records.itertuples() for u in urls(r.sources) if (r.encounter_id, u) not in listed
+    ]
     assert not missing
     assert (sources.publisher.str.strip() != "").all()
 

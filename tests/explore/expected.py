@@ -27,6 +27,10 @@ def expected_records(r: pd.DataFrame, **f) -> pd.DataFrame:
         keep &= any_of(r["agencies"], set(f["agency"]))
     if "type" in f:
         keep &= r["encounter_type"].astype(str).isin(f["type"])
+    if "operation" in f:
+        keep &= r["operation"].astype(str).isin(f["operation"])
+    if "place" in f:
+        keep &= r["place_type"].astype(str).isin(f["place"])
     if "verification" in f:
         keep &= r["verification"].astype(str).isin(f["verification"])
     if "min_force" in f:
