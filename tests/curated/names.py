@@ -12,22 +12,15 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+import yaml
+
 ALLOW_FILE = Path(__file__).with_name("name_guard_allow.txt")
 WORD = r"[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?"
 # A lookahead, so that overlapping pairs are all seen ("Secretary Kristi Noem": both pairs).
 PAIR = re.compile(rf"(?=\b(({WORD})\s+((?:[A-Z]\.\s+)?(?:(?:Mc|Mac|O')?{WORD}))\b))")
-# A second word that makes the pair a place or an organisation ("Roosevelt High", "Delaney Hall",
-# "Logan Square"), and first words that are ordinary English words as often as names.
-PLACE_NOUNS = frozenset(
-    """avenue boulevard street road drive lane way highway parkway plaza square park county parish high
-    elementary middle school college university academy hall center centre building department valley
-    hospital church chapel cathedral mosque temple station bridge market foods fresh dispatch tribune
-    times post news herald journal press police sheriff state city heights beach lake courthouse court
-    immigration federal homeland unified catholic baptist methodist lutheran""".split()
-)
-COMMON_WORDS = frozenset(
-    ["the", "a", "an", "this", "that", "these", "those", "justice", "liberty", "mercy", "grace", "hope", "joy", "faith"]
-)
+WORDS = yaml.safe_load(Path(__file__).with_name("name_guard_words.yaml").read_text(encoding="utf-8"))
+PLACE_NOUNS = frozenset(WORDS["second_words"])
+COMMON_WORDS = frozenset(WORDS["first_words"])
 TITLED = re.compile(rf"\b(?:Mr|Mrs|Ms|Dr|Rev|Sen|Rep|Gov|Sgt|Lt|Capt)\.?\s+{WORD}")
 
 
