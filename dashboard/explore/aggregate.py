@@ -88,16 +88,16 @@ def timeline(dataset: Dataset, m: np.ndarray, freq: str = "month") -> pd.DataFra
     return out
 
 
-def operation_starts(dataset: Dataset, m: np.ndarray) -> list[tuple[str, str]]:
-    """(start date, name) of each named operation that a matching record belongs to, by start: the
-    timeline marks them, because a spike shown without its cause misleads."""
-    ops = dataset.values("operation")
-    if not ops:
+def operation_starts(dataset: Dataset, m: np.ndarray, chosen=(), at_least: int = 3) -> list[tuple[str, str]]:
+    """(start date, name) of the named operations the timeline marks, by start, because a spike shown
+    without its cause misleads: those with at least `at_least` matching records (one record is no
+    spike, and a phone has room for a few labels), and any operation the reader chose."""
+    if not dataset.values("operation"):
         return []
-    present = counts_by(dataset, m, "operation")["value"]
+    counts = counts_by(dataset, m, "operation")
+    shown = counts.loc[(counts["records"] >= at_least) | counts["value"].isin(chosen), "value"]
     tax = load_schema().taxonomies["operations"]
-    starts = [(tax.term(v).start, v) for v in present if v in tax.values and tax.term(v).start]
-    return sorted(starts)
+    return sorted((tax.term(v).start, v) for v in shown if v in tax.values and tax.term(v).start)
 
 
 def timeline_table(tl: pd.DataFrame, freq: str, levels: list[str]) -> pd.DataFrame:

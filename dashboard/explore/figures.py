@@ -232,7 +232,7 @@ def month_ticks(first, last, lang: str, most: int = 6) -> dict:
 
 
 LABEL_PX_PER_CHAR = 6.6  # 11 px sans-serif, on average
-PLOT_PX = 760  # the narrowest plot a desktop gives the timeline: labels placed for it do not overlap wider
+PLOT_PX = 330  # the timeline's plot on a phone: labels placed for it do not overlap on any wider screen
 
 
 def _label_rows(xs: list[float], widths: list[float], rows: int = 6) -> list[int]:

@@ -102,7 +102,11 @@ def _operations_sentence(operations, lang: str) -> str:
     from dashboard.i18n import day
 
     listed = "; ".join(f"{term(name, lang)} ({day(date.fromisoformat(start), lang)})" for start, name in operations)
-    return " " + t("Dotted lines mark the start of named operations: {operations}.", lang, operations=listed)
+    return " " + t(
+        "Dotted lines mark the start of named operations with at least three records here: {operations}.",
+        lang,
+        operations=listed,
+    )
 
 
 BREAKDOWN = {

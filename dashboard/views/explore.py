@@ -190,7 +190,7 @@ def _padded(box):
 def _timeline(name: str, version: int, filters: flt.Filters, freq: str, lang: str = "en") -> dict:
     ds, m = common.dataset_at(name, version), _mask(name=name, version=version, filters=filters)
     tl = aggregate.timeline(ds, m, freq)
-    operations = aggregate.operation_starts(ds, m)
+    operations = aggregate.operation_starts(ds, m, filters.operations)
     table = aggregate.timeline_table(tl, freq, figures.level_order(tl["force_level"]))
     if lang != "en":  # force levels are columns here: their labels become headers
         table = table.rename(
