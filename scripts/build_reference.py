@@ -226,7 +226,9 @@ def build_places(shared: Path, counties: gpd.GeoDataFrame) -> int:
     path = OUT / "geo/places.csv.gz"
     with gzip.GzipFile(path, "wb", mtime=0) as fh:  # mtime=0: no timestamp, so rebuilds are identical
         fh.write(out.to_csv(index=False, lineterminator="\n").encode("utf-8"))
-    print(f"places: {len(out)} rows ({n_rows - len(out) + len(metro)} duplicate (state, key) rows dropped, {len(metro)} metro places added)")
+    print(
+        f"places: {len(out)} rows ({n_rows - len(out) + len(metro)} duplicate (state, key) rows dropped, {len(metro)} metro places added)"
+    )
     return path.stat().st_size
 
 

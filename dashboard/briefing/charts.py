@@ -6,7 +6,7 @@ Every text from data is escaped. Charts carry their numbers as labels, so a prin
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, timedelta
 from html import escape
 
 import shapely
@@ -14,6 +14,7 @@ from babel.dates import format_date
 
 from dashboard.briefing.compute import Breakdown, Briefing
 from dashboard.briefing.text import figure_label
+from dashboard.explore.coverage import FULL, Coverage
 from dashboard.explore.figures import short_month
 from dashboard.explore.summaries import tr
 from dashboard.i18n import LOCALES, num, t
@@ -75,6 +76,8 @@ def _heading(b: Briefing, title: str, width: int) -> tuple[list[str], int]:
             license=b.license,
         ),
     )
+    if b.compilation:
+        lines += (t("Counts of reported encounters, not of all encounters (see the dashboard's Methodology).", lang),)
     for line in lines:
         y += 14
         out.append(_text(12, y, _fit(line, width - 24, 10), 10, fill=MUTED))
@@ -113,6 +116,8 @@ def _nice_max(value: int) -> int:
     magnitude = 10 ** max(math.floor(math.log10(quarter)), 0) if quarter >= 1 else 1
     return 4 * math.ceil(quarter / magnitude) * magnitude
 
+
+UNCOVERED = "#e4e4e4"  # bins outside the dataset's coverage
 
 CHART_TITLES = {
     "week": tr("Encounters per week, {area}"),
@@ -154,6 +159,7 @@ def timeline_svg(b: Briefing, width: int = 700, height: int = 250, heading: bool
         return _svg(width, height, body, chart_title("timeline", b))
     slot = (x1 - x0) / len(bins)
     bar = max(min(slot * 0.75, 40), 1)
+    body += _uncovered(b, bins, x0, slot, y0, y1)
     every = max(1, math.ceil(len(bins) * 62 / (x1 - x0)))
     for i, (start, now, before) in enumerate(bins):
         cx = x0 + slot * (i + 0.5)
@@ -179,6 +185,23 @@ def timeline_svg(b: Briefing, width: int = 700, height: int = 250, heading: bool
             body.append(_text(cx, y1 + 14, label, 9, "middle", MUTED))
     body.append(f'<line x1="{x0}" x2="{x1}" y1="{y1}" y2="{y1}" stroke="{MUTED}"/>')
     return _svg(width, height, body, chart_title("timeline", b))
+
+
+def _uncovered(b: Briefing, bins, x0: float, slot: float, y0: float, y1: float) -> list[str]:
+    """Grey over the bins the dataset does not wholly cover, labelled ("no data before 2025-01-20"):
+    an empty bar there means nobody looked, not that nothing happened."""
+    cover = Coverage(*(date.fromisoformat(d) if d else None for d in b.coverage))
+    starts = [date.fromisoformat(s) for s, _, _ in bins]
+    step = timedelta(days=7) if b.timeline_unit == "week" else timedelta(days=31)
+    ends = [nxt - timedelta(days=1) for nxt in starts[1:]] + [starts[-1] + step - timedelta(days=1)]
+    out, label = [], None
+    for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        if cover.of(start, end) == FULL:
+            continue
+        x = x0 + slot * i
+        out.append(f'<rect x="{x:.1f}" y="{y0}" width="{slot:.1f}" height="{y1 - y0}" fill="{UNCOVERED}"/>')
+        label = label or _text(x + 3, y0 + 10, cover.gap(start, end, b.lang), 9, "start", MUTED)
+    return out + ([label] if label else [])
 
 
 def breakdown_svg(b: Briefing, part: Breakdown, width: int = 420, rows: int = 12, heading: bool = False) -> str:

@@ -102,7 +102,7 @@ def run(args) -> list[str]:
             area=b.area.describe(b.lang),
             now=num(enc.now, b.lang),
             period=b.period.label(b.lang),
-            before=num(enc.before, b.lang),
+            before=enc.before_text(b.lang),
             compare=b.compare.label(b.lang),
             change=enc.change_text(b.lang),
         ),

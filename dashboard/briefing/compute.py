@@ -12,6 +12,7 @@ from dashboard.briefing.period import Period, bin_unit
 from dashboard.briefing.records import NOT_RECORDED, Record, map_points, most_serious, newest
 from dashboard.explore import aggregate
 from dashboard.explore import filters as flt
+from dashboard.explore.coverage import FULL, NONE, PARTIAL
 from dashboard.explore.data import Dataset
 from dashboard.explore.summaries import describe_filters, tr
 from dashboard.i18n import day, num, t
@@ -41,6 +42,14 @@ class Figure:
     label: str
     now: int
     before: int
+    # How much of the two periods the dataset covers (coverage.FULL, PARTIAL, NONE), and what a reader must
+    # know when it is not all ("no data before 2025-01-20"): a zero where nobody looked is not a zero.
+    coverage: tuple[str, str] = (FULL, FULL)
+    gap: str = ""
+
+    @property
+    def comparable(self) -> bool:
+        return NONE not in self.coverage
 
     @property
     def change(self) -> int:
@@ -48,10 +57,21 @@ class Figure:
 
     @property
     def pct(self) -> float | None:
-        """Percentage change, only where the base (the earlier count) is at least MIN_BASE."""
+        """Percentage change, only where the base (the earlier count) is at least MIN_BASE and both periods
+        are wholly covered."""
+        if self.coverage != (FULL, FULL):
+            return None
         return (self.now - self.before) / self.before if self.before >= MIN_BASE else None
 
+    def before_text(self, lang: str = "en") -> str:
+        return num(self.before, lang) if self.coverage[1] != NONE else "–"
+
     def change_text(self, lang: str = "en") -> str:
+        if not self.comparable:
+            return self.gap
+        if self.coverage != (FULL, FULL):
+            partly = t("partly covered", lang)
+            return f"{self.change:+,} ({partly})" if self.change else f"{t('no change', lang)} ({partly})"
         if self.pct is None:
             return f"{self.change:+,}" if self.change else t("no change", lang)
         return f"{self.change:+,} ({self.pct:+.0%})" if self.change else t("no change (0%)", lang)
@@ -72,6 +92,7 @@ class Briefing:
     as_of: str
     license: str
     demonstration: bool
+    compilation: bool  # compiled from reports (not an official record): its counts are of what was reported
     dataset_sources: tuple[str, ...]
     area: areas.Area
     period: Period
@@ -83,6 +104,8 @@ class Briefing:
     timeline_unit: str
     timeline: tuple[tuple[str, int, int], ...]  # (bin start, count in period, count in comparison)
     timeline_left_out: int  # records dated less precisely than the bins
+    coverage: tuple[str, str]  # the dataset's coverage (start, end) as ISO dates, "" where open
+    coverage_notes: tuple[str, ...]  # what the periods lack ("The comparison period ... lies outside ..."), shown first
     serious: tuple[Record, ...]
     sensitive: tuple[
         Record, ...
@@ -149,7 +172,9 @@ class Briefing:
         return out
 
 
-def _breakdown(dataset: Dataset, now: np.ndarray, before: np.ndarray, column: str, title: str) -> Breakdown:
+def _breakdown(
+    dataset: Dataset, now: np.ndarray, before: np.ndarray, column: str, title: str, covered: dict
+) -> Breakdown:
     a, b = aggregate.counts_by(dataset, now, column), aggregate.counts_by(dataset, before, column)
     counts_a, counts_b = (
         dict(zip(a["value"], a["records"], strict=True)),
@@ -159,9 +184,9 @@ def _breakdown(dataset: Dataset, now: np.ndarray, before: np.ndarray, column: st
     labels = sorted(
         set(counts_a) | set(counts_b), key=lambda v: (-counts_a.get(v, 0), -counts_b.get(v, 0), order.get(v, 0))
     )
-    rows = [Figure(v, int(counts_a.get(v, 0)), int(counts_b.get(v, 0))) for v in labels]
+    rows = [Figure(v, int(counts_a.get(v, 0)), int(counts_b.get(v, 0)), **covered) for v in labels]
     if a.attrs["not_recorded"] or b.attrs["not_recorded"]:
-        rows.append(Figure(NOT_RECORDED, int(a.attrs["not_recorded"]), int(b.attrs["not_recorded"])))
+        rows.append(Figure(NOT_RECORDED, int(a.attrs["not_recorded"]), int(b.attrs["not_recorded"]), **covered))
     return Breakdown(column, title, tuple(rows))
 
 
@@ -210,6 +235,36 @@ LEFT_OUT = {
 }
 
 
+def _coverage_notes(period: Period, compare: Period, cover, lang: str) -> list[str]:
+    """Say first when a period lies partly or wholly outside what the dataset covers."""
+    out = []
+    for which, p in ((tr("The period"), period), (tr("The comparison period"), compare)):
+        state = cover.of(p.start, p.end)
+        if state == NONE:
+            out.append(
+                t(
+                    "{which} ({period}) lies outside this dataset's coverage ({gap}): its counts are not zeros, "
+                    "they are unknown, and no change is given.",
+                    lang,
+                    which=t(which, lang),
+                    period=p.label(lang),
+                    gap=cover.gap(p.start, p.end, lang),
+                )
+            )
+        elif state == PARTIAL:
+            out.append(
+                t(
+                    "{which} ({period}) is only partly covered ({gap}): its counts cover part of it, and changes "
+                    "are given without a percentage.",
+                    lang,
+                    which=t(which, lang),
+                    period=p.label(lang),
+                    gap=cover.gap(p.start, p.end, lang),
+                )
+            )
+    return out
+
+
 def _notes(area_note: str, coarse, unknown, left_out: int, unit: str, overlap: bool, lang: str = "en") -> list[str]:
     """How to read the figures: what is counted, what is left out and why."""
     notes = [area_note] if area_note else []
@@ -256,7 +311,12 @@ def compute_briefing(
     now = base & flt.mask(dataset, flt.Filters(date_from=period.start, date_to=period.end))
     before = base & flt.mask(dataset, flt.Filters(date_from=compare.start, date_to=compare.end))
     h_now, h_before = aggregate.headline(dataset, now), aggregate.headline(dataset, before)
-    key = tuple(Figure(label, h_now[k], h_before[k]) for label, k in KEY_LABELS)
+    cover = dataset.coverage
+    covered = {
+        "coverage": (cover.of(period.start, period.end), cover.of(compare.start, compare.end)),
+        "gap": "; ".join(dict.fromkeys(g for g in (cover.gap(p.start, p.end, lang) for p in (compare, period)) if g)),
+    }
+    key = tuple(Figure(label, h_now[k], h_before[k], **covered) for label, k in KEY_LABELS)
     at_sensitive = now & dataset.rows_with("place_type", load_schema().taxonomies["place_types"].sensitive)
     unit = bin_unit(period, compare)
     span = (min(period.start, compare.start), max(period.end, compare.end))
@@ -267,7 +327,10 @@ def compute_briefing(
         in_period = flt.mask(dataset, filters.with_(date_from=period.start, date_to=period.end))
         coarse = int((chosen.coarse & in_period).sum())
     unknown = (h_now["people_unknown"], h_before["people_unknown"])
-    notes = _notes(chosen.note, coarse, unknown, left_out, unit, overlap=not compare.end < period.start, lang=lang)
+    coverage_notes = _coverage_notes(period, compare, cover, lang)
+    notes = coverage_notes + _notes(
+        chosen.note, coarse, unknown, left_out, unit, overlap=not compare.end < period.start, lang=lang
+    )
     notes += [map_note] if map_note else []
     meta = dataset.metadata
     query = {
@@ -288,6 +351,7 @@ def compute_briefing(
         as_of=dataset.as_of,
         license=str(meta.get("license") or t("not stated", lang)),
         demonstration=dataset.is_demo,
+        compilation=bool(meta.get("compilation")),
         dataset_sources=tuple(
             " ".join(str(s.get(k) or "") for k in ("title", "url")).strip() if isinstance(s, dict) else str(s)
             for s in meta.get("sources") or []
@@ -298,10 +362,12 @@ def compute_briefing(
         filters=tuple(describe_filters(filters, lang)),
         key=key,
         people_unknown=unknown,
-        breakdowns=tuple(_breakdown(dataset, now, before, c, t) for c, t in BREAKDOWNS),
+        breakdowns=tuple(_breakdown(dataset, now, before, c, t, covered) for c, t in BREAKDOWNS),
         timeline_unit=unit,
         timeline=timeline,
         timeline_left_out=left_out,
+        coverage=tuple(d.isoformat() if d else "" for d in (cover.start, cover.end)),
+        coverage_notes=tuple(coverage_notes),
         serious=most_serious(dataset, now, SERIOUS_LIMIT),
         sensitive=newest(dataset, at_sensitive, SENSITIVE_LIMIT),
         sensitive_total=int(at_sensitive.sum()),

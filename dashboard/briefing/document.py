@@ -11,6 +11,7 @@ from html import escape
 from dashboard.briefing import charts
 from dashboard.briefing.compute import Breakdown, Briefing, Figure
 from dashboard.briefing.text import (
+    COMPILED,
     demo_line,
     figure_label,
     filters_text,
@@ -38,6 +39,7 @@ h3 { font-size: 9.5pt; margin: 8pt 0 3pt; }
 p { margin: 2pt 0; }
 .sub { font-size: 10pt; color: #333; }
 .meta { color: #555; font-size: 8pt; }
+.warn { color: #7a3b00; background: #fff4e5; border-left: 3px solid #c4561d; padding: 3pt 6pt; font-size: 8.5pt; }
 .cards { display: flex; gap: 8pt; margin: 8pt 0 4pt; }
 .card { flex: 1; border: 0.75pt solid #c9d6e3; border-radius: 3pt; padding: 5pt 7pt; break-inside: avoid; }
 .card .label { font-size: 8pt; color: #555; }
@@ -93,7 +95,7 @@ def _figure_table(rows: tuple[Figure, ...] | list[Figure], b: Briefing, first: s
     lang = b.lang
     head = f"<tr><th>{_e(first)}</th><th>{_t(tr('period'), lang)}</th><th>{_t(tr('before'), lang)}</th><th>{_t(tr('change'), lang)}</th></tr>"
     body = "".join(
-        f"<tr><td>{_e(figure_label(f, lang))}</td><td>{f.now:,}</td><td>{f.before:,}</td>"
+        f"<tr><td>{_e(figure_label(f, lang))}</td><td>{f.now:,}</td><td>{_e(f.before_text(lang))}</td>"
         f"<td>{_e(f.change_text(lang))}</td></tr>"
         for f in rows
     )
@@ -105,7 +107,10 @@ def _cards(b: Briefing) -> str:
     out, lang = [], b.lang
     for f in b.key:
         compared = _t(
-            tr("before: {before} · change: {change}"), lang, before=f"{f.before:,}", change=_e(f.change_text(lang))
+            tr("before: {before} · change: {change}"),
+            lang,
+            before=_e(f.before_text(lang)),
+            change=_e(f.change_text(lang)),
         )
         out.append(
             f'<div class="card"><div class="label">{_e(figure_label(f, lang))}</div><div class="now">{f.now:,}</div>'
@@ -223,6 +228,8 @@ def to_html(b: Briefing, area_shape=None, context=(), base_url: str = "", genera
             date=_e(prepared),
         )
         + "</p>",
+        *(f'<p class="warn">{_e(note)}</p>' for note in b.coverage_notes),
+        *([f'<p class="meta">{_t(COMPILED, lang)}</p>'] if b.compilation else []),
         _cards(b),
         f'<div class="block"><h2>{_t(tr("Key figures"), lang)}</h2><p class="meta">'
         + _t(tr("Period: {period}; before: {compare}."), lang, period=_e(period), compare=_e(compare))

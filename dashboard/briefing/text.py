@@ -80,6 +80,10 @@ def record_rows(b: Briefing) -> list[dict[str, str]]:
     ]
 
 
+COMPILED = tr(
+    "Every count here is of encounters that published reports described, not of all encounters: coverage "
+    "follows where reporters and cameras were (see the dashboard's Methodology)."
+)
 SENSITIVE_HEADS = (tr("date"), tr("place"), tr("place type"), tr("encounter type"), tr("verification"), tr("id"))
 
 
@@ -117,7 +121,7 @@ def sensitive_more(b: Briefing) -> str:
 def figure_row(f: Figure, width: int = WIDTH, lang: str = "en") -> str:
     name = figure_label(f, lang)
     label = name if len(name) <= width else name[: width - 1] + "…"
-    return f"{label:<{width}} {f.now:>10,} {f.before:>10,}   {f.change_text(lang)}"
+    return f"{label:<{width}} {f.now:>10,} {f.before_text(lang):>10}   {f.change_text(lang)}"
 
 
 def header_row(width: int = WIDTH, title: str = "", lang: str = "en") -> str:
@@ -182,6 +186,8 @@ def to_text(b: Briefing, base_url: str = "") -> str:
             license=b.license,
         ),
         t("Filters in force: {filters}", lang, filters=filters_text(b)),
+        *(f"! {note}" for note in b.coverage_notes),
+        *([t(COMPILED, lang)] if b.compilation else []),
         "",
         header_row(title=t("KEY FIGURES", lang), lang=lang),
         *(figure_row(f, lang=lang) for f in b.key),

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from dashboard import store
+from dashboard.explore.coverage import Coverage
 from dashboard.schema import Schema, load_schema
 
 MULTI_COLUMNS = ("agencies", "targeted_groups", "force_types")
@@ -35,6 +36,10 @@ class Dataset:
     @property
     def is_demo(self) -> bool:
         return bool(self.metadata.get("demonstration"))
+
+    @cached_property
+    def coverage(self) -> Coverage:
+        return Coverage.from_metadata(self.metadata)
 
     @property
     def as_of(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import html
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -67,10 +68,33 @@ def _force_style(levels: tuple[str, ...]) -> dict[str, tuple[str, str]]:  # ~3 m
     return style
 
 
+# Five force bands a reader can tell apart (issue 20): viridis at well-separated steps, pale to dark, which
+# stays ordered and distinct under the common colour-vision deficiencies (tests/explore/test_force_bands.py).
+BAND_COLOURS = ("#b5de2b", "#35b779", "#26828e", "#3e4989", "#440154")
+
+
+def force_bands() -> tuple[str, ...]:
+    """The bands of force levels, least to most severe (the force_types taxonomy's groups)."""
+    return tuple(load_schema().taxonomies["force_types"].groups())
+
+
+@functools.cache
+def band_of() -> dict[str, str]:
+    """Force level -> its band; "not recorded" stays itself."""
+    groups = load_schema().taxonomies["force_types"].groups()
+    return {level: band for band, levels in groups.items() for level in levels} | {NOT_RECORDED: NOT_RECORDED}
+
+
+def band_style() -> dict[str, tuple[str, str]]:
+    return dict(zip(force_bands(), zip(BAND_COLOURS, SYMBOLS, strict=False), strict=True)) | {
+        NOT_RECORDED: (NOT_RECORDED_COLOUR, "circle")
+    }
+
+
 def level_order(present) -> list[str]:
-    """Force levels present, not recorded first, then by severity."""
+    """Force levels (or bands) present, not recorded first, then by severity."""
     present = set(present)
-    return [lv for lv in (NOT_RECORDED, *force_levels()) if lv in present]
+    return [lv for lv in dict.fromkeys((NOT_RECORDED, *force_levels(), *force_bands())) if lv in present]
 
 
 def _floor2(x: float) -> int:
@@ -287,8 +311,93 @@ def operation_marks(starts: list[tuple[str, str]], span: tuple, lang: str = "en"
     return {"shapes": shapes, "annotations": notes, "label_rows": max(rows, default=-1) + 1}
 
 
+def coverage_marks(coverage, span: tuple, lang: str = "en") -> dict:
+    """Grey over the part of the axis before the dataset's coverage starts (or after it ends), labelled
+    "no data before ...", and a dash-dot line at each coverage break: an empty stretch there is not zero."""
+    first, last = (pd.Timestamp(d) for d in span)
+    shapes, notes = [], []
+    stretches = []
+    if coverage.start and first < pd.Timestamp(coverage.start):
+        stretches.append(
+            (
+                first,
+                pd.Timestamp(coverage.start),
+                coverage.gap(coverage.start - timedelta(days=1), coverage.start, lang),
+            )
+        )
+    if coverage.end and last > pd.Timestamp(coverage.end):
+        stretches.append(
+            (pd.Timestamp(coverage.end), last, coverage.gap(coverage.end, coverage.end + timedelta(days=1), lang))
+        )
+    for x0, x1, text in stretches:
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "paper",
+                "x0": f"{x0:%Y-%m-%d}",
+                "x1": f"{x1:%Y-%m-%d}",
+                "y0": 0,
+                "y1": 1,
+                "fillcolor": "#d9d9d9",
+                "opacity": 0.55,
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
+        notes.append(
+            {
+                "x": f"{x0:%Y-%m-%d}",
+                "xref": "x",
+                "yref": "paper",
+                "y": 0.02,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "text": esc(text),
+                "font": {"size": 10, "color": "#444444"},
+                "textangle": -90,
+            }
+        )
+    for when, note in coverage.breaks:
+        if first <= pd.Timestamp(when) <= last:
+            shapes.append(
+                {
+                    "type": "line",
+                    "xref": "x",
+                    "yref": "paper",
+                    "x0": when.isoformat(),
+                    "x1": when.isoformat(),
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"color": "#7f7f7f", "width": 1.5, "dash": "dashdot"},
+                }
+            )
+            notes.append(
+                {
+                    "x": when.isoformat(),
+                    "xref": "x",
+                    "yref": "paper",
+                    "y": 0.02,
+                    "xanchor": "left",
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                    "text": esc(t("coverage changes", lang)),
+                    "hovertext": esc(note),
+                    "font": {"size": 10, "color": "#444444"},
+                    "bgcolor": "rgba(255,255,255,0.85)",
+                }
+            )
+    return {"shapes": shapes, "annotations": notes}
+
+
 def timeline_figure(
-    tl: pd.DataFrame, freq: str = "month", lang: str = "en", operations: list[tuple[str, str]] = ()
+    tl: pd.DataFrame,
+    freq: str = "month",
+    lang: str = "en",
+    operations: list[tuple[str, str]] = (),
+    coverage=None,
+    bands: bool = True,
 ) -> go.Figure:
     """Stacked bars of records per period, one colour and legend entry per force level, and a labelled
     line at the start of each named operation in `operations` ((start, name) pairs)."""
@@ -310,6 +419,14 @@ def timeline_figure(
         yaxis={"title": {"text": t("records", lang)}, "gridcolor": "#e6e6e6", "rangemode": "tozero"},
     )
     style = force_style()
+    if bands:  # five bands by default; every level when the reader asks
+        tl = (
+            tl.assign(force_level=tl["force_level"].map(band_of()))
+            .groupby(["period", "force_level"], as_index=False)["records"]
+            .sum()
+        )
+        style = band_style()
+        layout["legend"]["title"]["text"] = t("Force (grouped)", lang)
     period_fmt = "%b %Y" if freq == "month" else "week of %d %b %Y"
     monthly = {"xperiod": "M1", "xperiodalignment": "middle"} if freq == "month" else {}
     levels = tl["force_level"].to_numpy(dtype=object)
@@ -341,14 +458,19 @@ def timeline_figure(
         if labels is not None:
             trace["customdata"] = labels[part]
         data.append(trace)
+    first, last = (tl["period"].min(), tl["period"].max() + pd.offsets.MonthEnd(1)) if len(tl) else (None, None)
+    if len(tl) and coverage is not None:
+        marks = coverage_marks(coverage, (first, last), lang)
+        layout["shapes"] = layout.get("shapes", []) + marks["shapes"]
+        layout["annotations"] = layout.get("annotations", []) + marks["annotations"]
     if len(tl) and operations:
-        first, last = tl["period"].min(), tl["period"].max() + pd.offsets.MonthEnd(1)
         shown = [(s, n) for s, n in operations if first <= pd.Timestamp(s) <= last]
         marks = operation_marks(shown, (first, last), lang)
         if marks["label_rows"]:  # head room above the tallest bar for the rows of labels
             tallest = int(tl.groupby("period")["records"].sum().max())
             layout["yaxis"]["range"] = [0, tallest / (0.97 - 0.085 * marks["label_rows"])]
-        layout |= {"shapes": marks["shapes"], "annotations": marks["annotations"]}
+        layout["shapes"] = layout.get("shapes", []) + marks["shapes"]
+        layout["annotations"] = layout.get("annotations", []) + marks["annotations"]
     return fast_figure(data, layout)
 
 

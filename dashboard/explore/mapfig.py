@@ -21,6 +21,8 @@ from dashboard.explore.aggregate import APPROXIMATE
 from dashboard.explore.figures import (
     LEGEND_ENTRY_WIDTH,
     NOT_RECORDED,
+    band_of,
+    band_style,
     base_layout,
     bin_colours,
     bin_labels,
@@ -108,11 +110,14 @@ def _records(n: int, lang: str) -> str:
     return t(tr("{n} record") if n == 1 else tr("{n} records"), lang, n=num(int(n), lang))
 
 
-def points_figure(pts: pd.DataFrame, view, lang: str = "en") -> go.Figure:
-    """One point per record: colour and symbol by force level; hollow where the place is approximate."""
-    traces, layout = _start(view, outlines(view), t("Force level", lang))
-    style = force_style()
+def points_figure(pts: pd.DataFrame, view, lang: str = "en", bands: bool = True) -> go.Figure:
+    """One point per record: colour and symbol by force band (or by every level); hollow where the place
+    is approximate."""
+    traces, layout = _start(view, outlines(view), t("Force (grouped)" if bands else "Force level", lang))
+    style = band_style() if bands else force_style()
     level = pts["force_level"].astype(str).replace("", NOT_RECORDED)
+    if bands:
+        level = level.map(band_of())
     approx = pts["location_precision"].astype(str).isin(APPROXIMATE).to_numpy()
     precision = pts["location_precision"].astype(str).replace("", "unknown")
     places = [esc(_hover_place(r, lang)) for r in pts[["city", "state"]].itertuples()]

@@ -76,9 +76,11 @@ TIMELINE = {
 }
 
 
-def timeline_sentence(tl: pd.DataFrame, freq: str, too_coarse: int, lang: str = "en", operations=()) -> str:
+def timeline_sentence(
+    tl: pd.DataFrame, freq: str, too_coarse: int, lang: str = "en", operations=(), coverage=None
+) -> str:
     words = TIMELINE.get(freq, TIMELINE["month"])
-    marks = _operations_sentence(operations, lang)
+    marks = _operations_sentence(operations, lang) + _coverage_sentence(tl, coverage, lang)
     coarse = " " + t(_pick(too_coarse, *words["coarse"]), lang, n=num(too_coarse, lang)) if too_coarse else ""
     if tl.empty:
         return t(words["empty"], lang) + coarse
@@ -94,6 +96,23 @@ def timeline_sentence(tl: pd.DataFrame, freq: str, too_coarse: int, lang: str = 
         encounters=count(int(per.max()), "encounter", lang),
     )
     return text + coarse + marks
+
+
+def _coverage_sentence(tl: pd.DataFrame, coverage, lang: str) -> str:
+    """Where the timeline runs past what the dataset covers, and the breaks in coverage it shows."""
+    if coverage is None or tl.empty:
+        return ""
+    from dashboard.i18n import day
+
+    first, last = tl["period"].min().date(), (tl["period"].max() + pd.offsets.MonthEnd(1)).date()
+    out = ""
+    gap = coverage.gap(first, last, lang)
+    if gap:
+        out += " " + t("Grey: {gap}; an empty bar there is not a zero.", lang, gap=gap)
+    for when, note in coverage.breaks:
+        if first <= when <= last:
+            out += " " + t("Coverage changes on {date}: {note}", lang, date=day(when, lang), note=t(note, lang))
+    return out
 
 
 def _operations_sentence(operations, lang: str) -> str:

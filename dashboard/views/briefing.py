@@ -188,7 +188,7 @@ def _figure_frame(rows, lang: str) -> pd.DataFrame:
         {
             "": [text.figure_label(f, lang) for f in rows],
             t("this period"): [f.now for f in rows],
-            t("period before"): [f.before for f in rows],
+            t("period before"): [f.before_text(lang) for f in rows],
             t("change"): [f.change_text(lang) for f in rows],
         }
     )
@@ -210,9 +210,11 @@ def _show(b: Briefing, base_url: str) -> None:
             compare=b.compare.label(lang),
         )
     )
+    for note in b.coverage_notes:
+        st.warning(note, icon=":material/event_busy:")
     cols = st.columns(len(b.key))
     for col, f in zip(cols, b.key, strict=True):
-        delta = t("{change} (before: {before})", change=f.change_text(lang), before=num(f.before, lang))
+        delta = t("{change} (before: {before})", change=f.change_text(lang), before=f.before_text(lang))
         col.metric(text.figure_label(f, lang), num(f.now, lang), delta=delta, delta_color="off")
     if not b.compare.end < b.period.start:
         st.warning(t("The comparison period overlaps the period: pick dates that end before the period starts."))

@@ -32,6 +32,7 @@ MAP_MODES = {
     "district": tr("Council districts"),
 }
 PERIODS = {"month": tr("Month"), "week": tr("Week")}
+FORCE_DETAIL = {"bands": tr("5 bands"), "levels": tr("every level")}
 BREAKDOWNS = (
     ("targeted_groups", tr("targeted group"), tr("Targeted groups")),
     ("agencies", tr("agency"), tr("Agencies")),
@@ -136,7 +137,7 @@ def _readable(table: pd.DataFrame, lang: str, values: tuple[str, ...] = ()) -> p
 
 
 @st.cache_resource(max_entries=64, show_spinner=False, hash_funcs=common.HASH_FILTERS)
-def _map(name: str, version: int, filters: flt.Filters, mode: str, lang: str = "en") -> dict:
+def _map(name: str, version: int, filters: flt.Filters, mode: str, lang: str = "en", detail: str = "bands") -> dict:
     """The map figure, its sentence, its numbers, and what a selection needs to find records."""
     ds, m = common.dataset_at(name, version), _mask(name=name, version=version, filters=filters)
     ext = aggregate.map_extent(ds, m)
@@ -144,8 +145,10 @@ def _map(name: str, version: int, filters: flt.Filters, mode: str, lang: str = "
     if mode == "points":
         xs = mapfig.x_scale(view)
         kind, frame = aggregate.map_points(ds, m, POINT_BUDGET, mapfig.hex_size_for(view), xs)
-        draw = mapfig.points_figure if kind == "points" else mapfig.cells_figure
-        fig = draw(frame, view, lang)
+        if kind == "points":
+            fig = mapfig.points_figure(frame, view, lang, bands=detail == "bands")
+        else:
+            fig = mapfig.cells_figure(frame, view, lang)
         sentence = summaries.map_sentence(kind, frame, total, ext["outside"], lang)
         if kind == "points":
             table = frame.assign(force_level=frame["force_level"].astype(str).replace("", "not recorded"))
@@ -168,9 +171,11 @@ def _map(name: str, version: int, filters: flt.Filters, mode: str, lang: str = "
 
 
 @st.cache_resource(max_entries=16, show_spinner=False, hash_funcs=common.HASH_FILTERS)
-def _map_preview(name: str, version: int, filters: flt.Filters, mode: str, lang: str = "en") -> str:
+def _map_preview(
+    name: str, version: int, filters: flt.Filters, mode: str, lang: str = "en", detail: str = "bands"
+) -> str:
     """The map as a still SVG picture, with the CSS that hides it once the interactive map is drawn."""
-    spec = _map(name=name, version=version, filters=filters, mode=mode, lang=lang)["fig"].spec  # a FrozenFigure
+    spec = _map(name=name, version=version, filters=filters, mode=mode, lang=lang, detail=detail)["fig"].spec
     title = i18n.t("Map of the matching encounters", lang)
     picture = mappreview.preview_html(spec, title, "map-preview", entry_width=figures.LEGEND_ENTRY_WIDTH)
     return f"<style>{PREVIEW_CSS}</style>{picture}"
@@ -187,7 +192,9 @@ def _padded(box):
 
 
 @st.cache_resource(max_entries=64, show_spinner=False, hash_funcs=common.HASH_FILTERS)
-def _timeline(name: str, version: int, filters: flt.Filters, freq: str, lang: str = "en") -> dict:
+def _timeline(
+    name: str, version: int, filters: flt.Filters, freq: str, lang: str = "en", detail: str = "bands"
+) -> dict:
     ds, m = common.dataset_at(name, version), _mask(name=name, version=version, filters=filters)
     tl = aggregate.timeline(ds, m, freq)
     operations = aggregate.operation_starts(ds, m, filters.operations)
@@ -197,8 +204,8 @@ def _timeline(name: str, version: int, filters: flt.Filters, freq: str, lang: st
             columns={c: i18n.term(str(c), lang) for c in table.columns if c not in ("period", "total")}
         )
     return {
-        "fig": figures.timeline_figure(tl, freq, lang, operations),
-        "sentence": summaries.timeline_sentence(tl, freq, tl.attrs["too_coarse"], lang, operations),
+        "fig": figures.timeline_figure(tl, freq, lang, operations, ds.coverage, bands=detail == "bands"),
+        "sentence": summaries.timeline_sentence(tl, freq, tl.attrs["too_coarse"], lang, operations, ds.coverage),
         "table": _readable(table, lang),
         "too_coarse": tl.attrs["too_coarse"],
     }
@@ -282,6 +289,8 @@ def _init_state() -> None:
         st.session_state["x_map"] = _url_choice("map", MAP_MODES, "points")
     if "x_period" not in st.session_state:
         st.session_state["x_period"] = _url_choice("period", PERIODS, "month")
+    if "x_force" not in st.session_state:
+        st.session_state["x_force"] = _url_choice("force_detail", FORCE_DETAIL, "bands")
     st.session_state.setdefault("x_map_round", 0)
 
 
@@ -360,13 +369,13 @@ def _map_section(dataset, filters: flt.Filters, run: int) -> tuple[str, ...] | N
     mode = st.radio(
         t("Show"), list(MAP_MODES), format_func=common.label_in_page_language(MAP_MODES), key="x_map", horizontal=True
     )
-    data = _map(name=dataset.name, version=dataset.version, filters=filters, mode=mode, lang=common.lang())
+    detail = st.session_state["x_force"]  # the timeline's "Force shown as" choice colours the map too
+    where = {"name": dataset.name, "version": dataset.version, "filters": filters, "mode": mode}
+    data = _map(**where, lang=common.lang(), detail=detail)
     event = None
     with st.container(key="x_map_box"):
         if run < STILL_RUNS:
-            picture = _map_preview(
-                name=dataset.name, version=dataset.version, filters=filters, mode=mode, lang=common.lang()
-            )
+            picture = _map_preview(**where, lang=common.lang(), detail=detail)
             script = PRESS_WHEN_DRAWN if run == 0 else ""
             st.html(picture + script, unsafe_allow_javascript=bool(script))
         if run:
@@ -380,6 +389,7 @@ def _map_section(dataset, filters: flt.Filters, run: int) -> tuple[str, ...] | N
                 alt=t("Map of the matching encounters"),
             )
     st.caption(common.md_escape(data["sentence"]))
+    _reporting_note(dataset)
     st.caption(
         t(
             "Drag a box (or pick the lasso in the toolbar) over points, cells or area dots to list those records "
@@ -400,21 +410,38 @@ def _map_section(dataset, filters: flt.Filters, run: int) -> tuple[str, ...] | N
     return ids or None  # a stale selection that matches nothing is no selection
 
 
+def _reporting_note(dataset) -> None:
+    """Under every chart of a compiled dataset: its counts are of what was reported."""
+    if dataset.metadata.get("compilation"):
+        st.caption(t("Counts of reported encounters, not of all encounters ([why](methodology))."))
+
+
 def _timeline_section(dataset, filters: flt.Filters) -> None:
     st.subheader(t("Over time"))
-    freq = st.radio(
+    left, right = st.columns(2)
+    freq = left.radio(
         t("Count by"),
         list(PERIODS),
         format_func=common.label_in_page_language(PERIODS),
         key="x_period",
         horizontal=True,
     )
-    data = _timeline(name=dataset.name, version=dataset.version, filters=filters, freq=freq, lang=common.lang())
+    detail = right.radio(
+        t("Force shown as"),
+        list(FORCE_DETAIL),
+        format_func=common.label_in_page_language(FORCE_DETAIL),
+        key="x_force",
+        horizontal=True,
+    )
+    data = _timeline(
+        name=dataset.name, version=dataset.version, filters=filters, freq=freq, lang=common.lang(), detail=detail
+    )
     if len(data["table"]):
         st.plotly_chart(
             data["fig"], width="stretch", config=CHART_CONFIG, alt=t("Encounters per period by force level")
         )
     st.caption(common.md_escape(data["sentence"]))
+    _reporting_note(dataset)
     _numbers(t("Timeline numbers"), data["table"])
 
 
@@ -431,6 +458,7 @@ def _breakdown_section(dataset, filters: flt.Filters) -> None:
                 alt = t("Records per {noun}", noun=t(noun))
                 st.plotly_chart(data["fig"], width="stretch", config=CHART_CONFIG, alt=alt)
             st.caption(common.md_escape(data["sentence"]))
+            _reporting_note(dataset)
             if column in APART and data["fig"] is not None:
                 st.caption(
                     t(
@@ -585,6 +613,7 @@ def render() -> None:
     extra = {
         "map": None if st.session_state["x_map"] == "points" else st.session_state["x_map"],
         "period": None if st.session_state["x_period"] == "month" else st.session_state["x_period"],
+        "force_detail": None if st.session_state["x_force"] == "bands" else st.session_state["x_force"],
     }
     dataset, filters = common.sidebar_filters(extra)
     if dataset is None:

@@ -94,7 +94,7 @@ def test_the_check_finds_english():
 def test_spanish_explore_has_no_english_phrase(server, page):
     open_page(page, server + "/?lang=es", charts=5, last="Descargar CSV")
     text = page_text(page)
-    assert "Encuentros con agentes federales" in text and "Nivel de fuerza" in text
+    assert "Encuentros con agentes federales" in text and "Fuerza (agrupada)" in text
     found = english_phrases_in(text)
     assert not found, found
     labels = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
