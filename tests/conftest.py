@@ -56,16 +56,26 @@ def browser():
         b.close()
 
 
-@pytest.fixture(scope="session")
-def server(demo_root):
-    """`streamlit run` on 127.0.0.1 serving the demo dataset."""
-    proc, base = start_streamlit(demo_root)
+def _serve(root: Path):
+    proc, base = start_streamlit(root)
     yield base
     proc.terminate()
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server(demo_root):
+    """`streamlit run` on 127.0.0.1 serving the demo dataset."""
+    yield from _serve(demo_root)
+
+
+@pytest.fixture(scope="session")
+def reported_server(reported_root):
+    """`streamlit run` on 127.0.0.1 serving the curated dataset of reported encounters."""
+    yield from _serve(reported_root)
 
 
 @pytest.fixture

@@ -235,34 +235,25 @@ LEFT_OUT = {
 }
 
 
+COVERAGE_NOTES = {
+    NONE: tr(
+        "{which} ({period}) lies outside this dataset's coverage ({gap}): its counts are not zeros, "
+        "they are unknown, and no change is given."
+    ),
+    PARTIAL: tr(
+        "{which} ({period}) is only partly covered ({gap}): its counts cover part of it, and changes "
+        "are given without a percentage."
+    ),
+}
+
+
 def _coverage_notes(period: Period, compare: Period, cover, lang: str) -> list[str]:
     """Say first when a period lies partly or wholly outside what the dataset covers."""
-    out = []
-    for which, p in ((tr("The period"), period), (tr("The comparison period"), compare)):
-        state = cover.of(p.start, p.end)
-        if state == NONE:
-            out.append(
-                t(
-                    "{which} ({period}) lies outside this dataset's coverage ({gap}): its counts are not zeros, "
-                    "they are unknown, and no change is given.",
-                    lang,
-                    which=t(which, lang),
-                    period=p.label(lang),
-                    gap=cover.gap(p.start, p.end, lang),
-                )
-            )
-        elif state == PARTIAL:
-            out.append(
-                t(
-                    "{which} ({period}) is only partly covered ({gap}): its counts cover part of it, and changes "
-                    "are given without a percentage.",
-                    lang,
-                    which=t(which, lang),
-                    period=p.label(lang),
-                    gap=cover.gap(p.start, p.end, lang),
-                )
-            )
-    return out
+    return [
+        t(COVERAGE_NOTES[state], lang, which=t(which, lang), period=p.label(lang), gap=cover.gap(p.start, p.end, lang))
+        for which, p in ((tr("The period"), period), (tr("The comparison period"), compare))
+        if (state := cover.of(p.start, p.end)) in COVERAGE_NOTES
+    ]
 
 
 def _notes(area_note: str, coarse, unknown, left_out: int, unit: str, overlap: bool, lang: str = "en") -> list[str]:

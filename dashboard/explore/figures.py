@@ -94,7 +94,9 @@ def band_style() -> dict[str, tuple[str, str]]:
 def level_order(present) -> list[str]:
     """Force levels (or bands) present, not recorded first, then by severity."""
     present = set(present)
-    return [lv for lv in dict.fromkeys((NOT_RECORDED, *force_levels(), *force_bands())) if lv in present]
+    bands = set(force_bands())
+    order = force_bands() if present <= bands | {NOT_RECORDED} else force_levels()
+    return [lv for lv in (NOT_RECORDED, *order) if lv in present]
 
 
 def _floor2(x: float) -> int:
@@ -259,6 +261,20 @@ LABEL_PX_PER_CHAR = 6.6  # 11 px sans-serif, on average
 PLOT_PX = 330  # the timeline's plot on a phone: labels placed for it do not overlap on any wider screen
 
 
+def _vline(x: str, colour: str, dash: str) -> dict:
+    """A vertical line across the plot at date x (an operation's start, a coverage break)."""
+    return {
+        "type": "line",
+        "xref": "x",
+        "yref": "paper",
+        "x0": x,
+        "x1": x,
+        "y0": 0,
+        "y1": 1,
+        "line": {"color": colour, "width": 1.2 if dash == "dot" else 1.5, "dash": dash},
+    }
+
+
 def _label_rows(xs: list[float], widths: list[float], rows: int = 6) -> list[int]:
     """A row (0 = top) for each label at x (in px, sorted) so that labels on one row do not overlap:
     each goes on the highest row whose last label ends before it starts."""
@@ -281,18 +297,7 @@ def operation_marks(starts: list[tuple[str, str]], span: tuple, lang: str = "en"
     rows = _label_rows(xs, [len(text) * LABEL_PX_PER_CHAR + 8 for text in texts])
     shapes, notes = [], []
     for (start, name), text, row in zip(starts, texts, rows, strict=True):
-        shapes.append(
-            {
-                "type": "line",
-                "xref": "x",
-                "yref": "paper",
-                "x0": start,
-                "x1": start,
-                "y0": 0,
-                "y1": 1,
-                "line": {"color": "#444444", "width": 1.2, "dash": "dot"},
-            }
-        )
+        shapes.append(_vline(start, "#444444", "dot"))
         notes.append(
             {
                 "x": start,
@@ -350,9 +355,9 @@ def coverage_marks(coverage, span: tuple, lang: str = "en") -> dict:
                 "x": f"{x0:%Y-%m-%d}",
                 "xref": "x",
                 "yref": "paper",
-                "y": 0.02,
+                "y": 0.99,
                 "xanchor": "left",
-                "yanchor": "bottom",
+                "yanchor": "top",
                 "showarrow": False,
                 "text": esc(text),
                 "font": {"size": 10, "color": "#444444"},
@@ -361,26 +366,15 @@ def coverage_marks(coverage, span: tuple, lang: str = "en") -> dict:
         )
     for when, note in coverage.breaks:
         if first <= pd.Timestamp(when) <= last:
-            shapes.append(
-                {
-                    "type": "line",
-                    "xref": "x",
-                    "yref": "paper",
-                    "x0": when.isoformat(),
-                    "x1": when.isoformat(),
-                    "y0": 0,
-                    "y1": 1,
-                    "line": {"color": "#7f7f7f", "width": 1.5, "dash": "dashdot"},
-                }
-            )
+            shapes.append(_vline(when.isoformat(), "#7f7f7f", "dashdot"))
             notes.append(
                 {
                     "x": when.isoformat(),
                     "xref": "x",
                     "yref": "paper",
-                    "y": 0.02,
+                    "y": 0.55,
                     "xanchor": "left",
-                    "yanchor": "bottom",
+                    "yanchor": "middle",
                     "showarrow": False,
                     "text": esc(t("coverage changes", lang)),
                     "hovertext": esc(note),

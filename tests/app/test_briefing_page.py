@@ -9,10 +9,10 @@ import zipfile
 
 import pandas as pd
 import pytest
+from briefing.briefing_support import in_dates, key_figures
 from support import page_app
 
 PERIOD = {"from": "2025-07-01", "to": "2026-06-30"}
-FORCE = ["weapon displayed", "chemical agent", "impact/less-lethal projectile", "taser", "firearm discharged", "death"]
 BOX = [[-93.30, 44.96], [-93.24, 44.96], [-93.24, 45.00], [-93.30, 45.00], [-93.30, 44.96]]
 BOW_TIE = [[-93.30, 44.96], [-93.24, 45.00], [-93.24, 44.96], [-93.30, 45.00], [-93.30, 44.96]]
 
@@ -35,14 +35,7 @@ SENSITIVE = {
 
 
 def expected(rows: pd.DataFrame, start: str, end: str) -> dict[str, str]:
-    rows = rows[(rows["date"] >= start) & (rows["date"] <= end)]
-    return {
-        "Encounters": f"{len(rows):,}",
-        "People affected": f"{int(rows['people_affected'].fillna(0).sum()):,}",
-        "Weapon displayed or worse": f"{int(rows['force_level'].isin(FORCE).sum()):,}",
-        "At sensitive places": f"{int(rows['place_type'].astype(str).isin(SENSITIVE).sum()):,}",
-        "Involving US citizens": f"{int(rows['targeted_groups'].astype(str).str.contains('US citizen').sum()):,}",
-    }
+    return {label: f"{n:,}" for label, n in key_figures(in_dates(rows, start, end)).items()}
 
 
 def unescape(markdown: str) -> str:

@@ -36,7 +36,8 @@ def section(text: str, heading: str) -> str:
 def row(text: str, label: str) -> tuple[int, int]:
     """(period, before) from a figures table line: "label   12   9   +3"."""
     # The label starts a line or follows a gap (a map label may share the line); numbers stay on that line.
-    m = re.search(rf"(?:^[ \t]*|[ \t]{{2}}){re.escape(label)}[ \t]+([\d,]+)[ \t]+([\d,]+)[ \t]+", text, re.M)
+    # The change may wrap onto the lines around ("+3 (partly / covered)"), so the numbers may end the line.
+    m = re.search(rf"(?:^[ \t]*|[ \t]{{2}}){re.escape(label)}[ \t]+([\d,]+)[ \t]+([\d,]+)(?:[ \t]+|$)", text, re.M)
     assert m, f"no row for {label!r}"
     return int(m[1].replace(",", "")), int(m[2].replace(",", ""))
 

@@ -123,7 +123,13 @@ def test_demonstration_flag_and_metadata_travel_with_the_numbers(demo):
     assert b.demonstration and b.as_of == "2026-11-28" and b.license.startswith("CC0")
     d = b.as_dict()
     assert d["area"] == {"kind": "state", "id": "MN", "label": "Minnesota", "source": ""}
-    assert d["key"][0] == {"label": "Encounters", "now": b.key[0].now, "before": b.key[0].before}
+    assert d["key"][0] == {
+        "label": "Encounters",
+        "now": b.key[0].now,
+        "before": b.key[0].before,
+        "coverage": ("full", "partial"),  # the demo starts on 2024-11-01, inside the comparison period
+        "gap": "no data before 2024-11-01",
+    }
 
 
 def test_map_points_account_for_every_record_in_the_period(demo):

@@ -38,7 +38,7 @@ def test_briefing_draws_its_charts_and_keeps_its_link(server, page, demo_root):
     for label, value in ward_figures(demo_root).items():
         assert shown[label] == value, label
     images = page.locator('[data-testid="stImage"] img')
-    assert images.count() == 6  # timeline, map and four breakdowns
+    assert images.count() == 7  # timeline, map and five breakdowns
     for i in range(images.count()):
         assert images.nth(i).evaluate("img => img.complete && img.naturalWidth > 100"), f"chart {i} not drawn"
     params = parse_qs(urlparse(page.url).query)

@@ -28,10 +28,10 @@ def all_of(ds):
     return np.ones(len(ds.records), dtype=bool)
 
 
-def map_figure(ds, m, budget=3000):
+def map_figure(ds, m, budget=3000, bands=False):
     view = aggregate.map_extent(ds, m)["view"]
     kind, frame = aggregate.map_points(ds, m, budget, mapfig.hex_size_for(view), mapfig.x_scale(view))
-    fig = mapfig.points_figure(frame, view) if kind == "points" else mapfig.cells_figure(frame, view)
+    fig = mapfig.points_figure(frame, view, bands=bands) if kind == "points" else mapfig.cells_figure(frame, view)
     return kind, frame, fig
 
 
@@ -192,9 +192,16 @@ def test_count_bins_cover_every_value_in_at_most_six_classes():
     assert labels[-1].endswith(f"{counts.max():,} records")
 
 
+def test_points_are_coloured_by_band_by_default(mixed):
+    _, _, fig = map_figure(mixed, all_of(mixed), bands=True)
+    legend = [t.legendgroup for t in fig.data if t.customdata is not None]
+    assert set(legend) == {"not recorded", "no force", "weapon displayed"}
+    assert fig.layout.legend.title.text == "Force (grouped)"
+
+
 def test_timeline_is_stacked_by_force_level_in_severity_order(mixed):
     tl = aggregate.timeline(mixed, all_of(mixed))
-    fig = figures.timeline_figure(tl)
+    fig = figures.timeline_figure(tl, bands=False)
     assert fig.layout.barmode == "stack"
     assert [t.legendgroup for t in fig.data] == ["not recorded", "none", "weapon displayed"]
     assert [t.name for t in fig.data] == ["not recorded", "none", "weapon<br>displayed"]  # wrapped for phones
