@@ -55,7 +55,7 @@ table.fig th, table.fig td { padding: 1.5pt 4pt; border-bottom: 0.5pt solid #e3e
 table.fig th:first-child, table.fig td:first-child { text-align: left; }
 table.fig td, table.fig th { white-space: nowrap; }
 table.fig td:first-child { white-space: normal; }  /* a long label wraps rather than push the numbers out */
-table.fig td:last-child { white-space: normal; width: 22%; }  /* "+3 (partly covered)" wraps before a label does */
+table.fig:not(.sensitive) td:last-child { white-space: normal; width: 22%; }  /* "+3 (partly covered)" wraps before a label does */
 table.fig th { color: #555; font-weight: normal; border-bottom: 0.75pt solid #999; }
 ol.records { padding-left: 14pt; margin: 2pt 0; }
 ol.records li { margin-bottom: 5pt; break-inside: avoid; }

@@ -94,3 +94,27 @@ def test_the_timeline_marks_the_start_of_each_operation_shown(reported_env, publ
     assert "Midway Blitz" in spec and "Metro Surge" in spec
     sentence = " ".join(c.value for c in at.caption)
     assert "Dotted lines mark the start of named operations" in sentence
+
+
+SENSITIVE = {
+    "school or school bus stop",
+    "childcare",
+    "place of worship",
+    "hospital or clinic",
+    "social services or shelter",
+}
+
+
+@pytest.mark.parametrize("query", [{}, {"state": "MN"}, {"operation": "Operation Midway Blitz"}], ids=str)
+def test_sensitive_places_and_us_citizens_figures_equal_pandas(reported_env, published, query):
+    at = page_app("explore", **query).run()
+    assert not at.exception
+    rows = expected_records(published, **{k: [v] for k, v in query.items()})
+    places = rows["place_type"].astype(str)
+    sensitive = int(places.isin(SENSITIVE).sum())
+    citizens = int(
+        rows["targeted_groups"].astype(str).str.split(";").apply(lambda g: "US citizen" in map(str.strip, g)).sum()
+    )
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["At sensitive places"] == f"{sensitive:,} ({sensitive / (places != '').sum():.0%})"
+    assert metrics["Involving US citizens"] == f"{citizens:,} ({citizens / len(rows):.0%})"

@@ -85,6 +85,21 @@ CASES = [
         {"targeted_groups": ["Black; bystander", "Indigenous", ""]},
         id="combine-columns",
     ),
+    pytest.param(  # a foreign file's location words become place types
+        "Location\nElementary School\nChurch\nParking lot\n",
+        {
+            "columns": {"place_type": "Location"},
+            "values": {
+                "place_type": {
+                    "Elementary School": "school or school bus stop",
+                    "Church": "place of worship",
+                    "Parking lot": "street or public space",
+                }
+            },
+        },
+        {"place_type": ["school or school bus stop", "place of worship", "street or public space"]},
+        id="place-type",
+    ),
     pytest.param(
         'Groups\n"Black, Latino"\nWHITE\n',
         {
