@@ -342,33 +342,41 @@ def _headline_figures(h: dict) -> None:
         ),
     )
     cols = st.columns(4)
-    cols[0].metric(
+    _count_and_share(
+        cols[0],
         t("At sensitive places"),
-        t("{n} ({share})", n=i18n.num(h["sensitive_places"], lang), share=common.fmt_share(h["sensitive_share"])),
-        help=t(
+        h["sensitive_places"],
+        h["sensitive_share"],
+        t(
             "Matching records at a school or school bus stop, childcare, a place of worship, a hospital or clinic, "
             "or a social service or shelter: the places DHS's withdrawn protected-areas policy named. The share is "
             "of the {n} matching records whose reports say what kind of place it was.",
             n=i18n.num(h["place_recorded"], lang),
         ),
     )
-    cols[1].metric(
+    _count_and_share(
+        cols[1],
         t("Involving US citizens"),
-        t("{n} ({share})", n=i18n.num(h["us_citizens"], lang), share=common.fmt_share(h["us_citizen_share"])),
-        help=t(
+        h["us_citizens"],
+        h["us_citizen_share"],
+        t(
             "Matching records whose reports say a US citizen was among the people stopped, held or hurt; the share "
             "is of all matching records. Others may have involved citizens without a report saying so."
         ),
     )
 
 
+def _count_and_share(col, label: str, n: int, share: float | None, help_text: str) -> None:
+    """A headline figure written "20 (7%)"; `label` and `help_text` are already in the page's language."""
+    value = t("{n} ({share})", n=i18n.num(n, common.lang()), share=common.fmt_share(share))
+    col.metric(label, value, help=help_text)
+
+
 def _map_section(dataset, filters: flt.Filters, run: int) -> tuple[str, ...] | None:
     """Draw the map; return the ids of the records selected on it (None: no selection).
     `run` counts the session's Explore runs (0: the first, which draws only a still picture)."""
     st.subheader(t("Map"))
-    mode = st.radio(
-        t("Show"), list(MAP_MODES), format_func=common.label_in_page_language(MAP_MODES), key="x_map", horizontal=True
-    )
+    mode = _choice(st, t("Show"), MAP_MODES, "x_map")
     detail = st.session_state["x_force"]  # the timeline's "Force shown as" choice colours the map too
     where = {"name": dataset.name, "version": dataset.version, "filters": filters, "mode": mode}
     data = _map(**where, lang=common.lang(), detail=detail)
@@ -416,23 +424,18 @@ def _reporting_note(dataset) -> None:
         st.caption(t("Counts of reported encounters, not of all encounters ([why](methodology))."))
 
 
+def _choice(container, label: str, options: dict, key: str) -> str:
+    """A row of radio buttons for a page control kept in the URL (options: value -> English label)."""
+    return container.radio(
+        label, list(options), format_func=common.label_in_page_language(options), key=key, horizontal=True
+    )
+
+
 def _timeline_section(dataset, filters: flt.Filters) -> None:
     st.subheader(t("Over time"))
     left, right = st.columns(2)
-    freq = left.radio(
-        t("Count by"),
-        list(PERIODS),
-        format_func=common.label_in_page_language(PERIODS),
-        key="x_period",
-        horizontal=True,
-    )
-    detail = right.radio(
-        t("Force shown as"),
-        list(FORCE_DETAIL),
-        format_func=common.label_in_page_language(FORCE_DETAIL),
-        key="x_force",
-        horizontal=True,
-    )
+    freq = _choice(left, t("Count by"), PERIODS, "x_period")
+    detail = _choice(right, t("Force shown as"), FORCE_DETAIL, "x_force")
     data = _timeline(
         name=dataset.name, version=dataset.version, filters=filters, freq=freq, lang=common.lang(), detail=detail
     )

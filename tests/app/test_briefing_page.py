@@ -25,15 +25,6 @@ def records(demo_root) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].astype(str) for c in ("state", "district", "force_level", "location_precision")})
 
 
-SENSITIVE = {
-    "school or school bus stop",
-    "childcare",
-    "place of worship",
-    "hospital or clinic",
-    "social services or shelter",
-}
-
-
 def expected(rows: pd.DataFrame, start: str, end: str) -> dict[str, str]:
     return {label: f"{n:,}" for label, n in key_figures(in_dates(rows, start, end)).items()}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from briefing.briefing_support import SENSITIVE
 from explore.expected import expected_records, newest_first_ids
 from support import new_app, page_app
 
@@ -94,15 +95,6 @@ def test_the_timeline_marks_the_start_of_each_operation_shown(reported_env, publ
     assert "Midway Blitz" in spec and "Metro Surge" in spec
     sentence = " ".join(c.value for c in at.caption)
     assert "Dotted lines mark the start of named operations" in sentence
-
-
-SENSITIVE = {
-    "school or school bus stop",
-    "childcare",
-    "place of worship",
-    "hospital or clinic",
-    "social services or shelter",
-}
 
 
 @pytest.mark.parametrize("query", [{}, {"state": "MN"}, {"operation": "Operation Midway Blitz"}], ids=str)
