@@ -110,6 +110,27 @@ def _records(n: int, lang: str) -> str:
     return t(tr("{n} record") if n == 1 else tr("{n} records"), lang, n=num(int(n), lang))
 
 
+GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
+STACK_SPACING_PX = 9  # about one marker apart on a laptop's map
+MAP_PX = 900
+STACK_MAX = 30  # records a stack spreads one marker apart; a bigger one packs into the same disc
+
+
+def spread_stacks(x: np.ndarray, y: np.ndarray, severity: np.ndarray, view) -> tuple[np.ndarray, np.ndarray]:
+    """Records that share one point (every city-level record of a city) drawn as a small sunflower around
+    it, most severe in the middle, so a cluster shows its mix of force instead of only its worst record
+    on top. Offsets are in screen terms (round on the equirectangular map); lone points do not move."""
+    x, y = x.astype(np.float64), y.astype(np.float64)
+    key = pd.Series(list(zip(x.round(5), y.round(5), strict=True)))
+    rank = pd.DataFrame({"key": key, "sev": -severity.astype(np.int64)}).sort_values(["key", "sev"], kind="stable")
+    k = rank.groupby("key", sort=False).cumcount().reindex(key.index).to_numpy()
+    n = key.map(key.value_counts()).to_numpy()
+    # a big stack keeps the size of one of STACK_MAX: its markers overlap, its mix of colours still shows
+    step = (view[1] - view[0]) / MAP_PX * STACK_SPACING_PX * np.sqrt(np.minimum(1.0, STACK_MAX / n))
+    radius, angle = step * np.sqrt(k), k * GOLDEN_ANGLE
+    return x + radius * np.cos(angle), y + radius * np.sin(angle) * x_scale(view)
+
+
 def points_figure(pts: pd.DataFrame, view, lang: str = "en", bands: bool = True) -> go.Figure:
     """One point per record: colour and symbol by force band (or by every level); hollow where the place
     is approximate."""
@@ -137,9 +158,10 @@ def points_figure(pts: pd.DataFrame, view, lang: str = "en", bands: bool = True)
             ],
         ]
     ).astype(object)
-    x = pts["longitude"].to_numpy(dtype=np.float32)
-    y = pts["latitude"].to_numpy(dtype=np.float32)
     lv_arr = level.to_numpy()
+    order = {lv: i for i, lv in enumerate(level_order(set(lv_arr)))}
+    x, y = spread_stacks(pts["longitude"].to_numpy(), pts["latitude"].to_numpy(), level.map(order).to_numpy(), view)
+    x, y = x.astype(np.float32), y.astype(np.float32)
     for lv in level_order(set(lv_arr)):
         colour, symbol = style[lv]
         for hollow in (False, True):

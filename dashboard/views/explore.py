@@ -397,6 +397,8 @@ def _map_section(dataset, filters: flt.Filters, run: int) -> tuple[str, ...] | N
                 alt=t("Map of the matching encounters"),
             )
     st.caption(common.md_escape(data["sentence"]))
+    if data["kind"] == "points":
+        st.caption(t("Records that share a place (a city's centre) are spread around it, most severe in the middle."))
     _reporting_note(dataset)
     st.caption(
         t(

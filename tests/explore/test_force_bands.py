@@ -78,3 +78,20 @@ def test_the_timeline_shows_bands_by_default_and_every_level_on_request():
     assert list(next(t for t in banded if t.legendgroup == "chemical, impact or taser").y) == [5]
     levels = figures.timeline_figure(tl, bands=False).data
     assert {t.legendgroup for t in levels} == set(tl["force_level"])
+
+
+def test_records_sharing_a_point_are_spread_so_a_cluster_shows_its_mix():
+    from dashboard.explore import mapfig
+
+    view = (-125.0, -66.5, 24.0, 49.5)
+    x = np.array([-93.27] * 5 + [-87.63])
+    y = np.array([44.98] * 5 + [41.88])
+    severity = np.array([0, 4, 2, 4, 1, 3])
+    sx, sy = mapfig.spread_stacks(x, y, severity, view)
+    assert (sx[5], sy[5]) == (x[5], y[5])  # a lone point stays where it is
+    assert len({(round(a, 6), round(b, 6)) for a, b in zip(sx[:5], sy[:5], strict=True)}) == 5  # each marker seen
+    centre = np.hypot(sx[:5] - x[0], sy[:5] - y[0])
+    assert centre[np.argmax(severity[:5])] == 0  # the most severe in the middle, not hiding the rest on top
+    big = mapfig.spread_stacks(np.full(900, -93.27), np.full(900, 44.98), np.zeros(900), view)
+    few = mapfig.spread_stacks(np.full(30, -93.27), np.full(30, 44.98), np.zeros(30), view)
+    assert np.ptp(big[0]) <= np.ptp(few[0]) * 1.25  # a huge stack keeps about a small stack's size
