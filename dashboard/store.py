@@ -234,6 +234,9 @@ def _clear_interrupted(folder: Path, current: int | None) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
+COVERAGE_KEYS = ("coverage", "coverage_start", "coverage_end", "coverage_breaks")
+
+
 def publish(
     root: Path,
     name: str,
@@ -256,11 +259,15 @@ def publish(
             old = load_records(root, name, current) if current else None
             changes = diff_records(old, records)
             version = (current or 0) + 1
+            # the version keeps the coverage it was published with: a later edit of the metadata must not
+            # change what an earlier version's comparisons and timelines say about it
+            kept = {k: v for k, v in read_metadata(root, name).items() if k in COVERAGE_KEYS}
             manifest = dict(
                 info,
                 dataset=name,
                 version=version,
                 published_at=_now(),
+                coverage=json.loads(json.dumps(kept, default=str)),
                 rows_published=len(records),
                 rows_quarantined=len(quarantine),
                 changes=changes.summary(),

@@ -39,7 +39,9 @@ class Dataset:
 
     @cached_property
     def coverage(self) -> Coverage:
-        return Coverage.from_metadata(self.metadata)
+        """What this version covers: as published (kept in its manifest), else as the metadata says now."""
+        kept = self.manifest.get("coverage") or {}
+        return Coverage.from_metadata({"as_of": self.metadata.get("as_of"), **(kept or self.metadata)})
 
     @property
     def as_of(self) -> str:

@@ -104,3 +104,14 @@ def test_explore_timeline_holds_the_shaded_uncovered_stretch():
     texts = [a["text"] for a in layout["annotations"]]
     assert "no data before 2025-01-20" in texts and "coverage changes" in texts
     assert any(s["type"] == "line" and s["x0"] == "2025-02-10" for s in layout["shapes"])
+
+
+def test_a_published_version_keeps_its_coverage(tmp_path):
+    from dashboard import store
+    from dashboard.explore.data import load_dataset
+    from dashboard.shipped import build
+
+    build(tmp_path, names=["demo"], quiet=True)
+    meta = store.read_metadata(tmp_path, "demo")
+    store.write_metadata(tmp_path, "demo", {**meta, "coverage_start": "2025-06-01"})  # edited after publishing
+    assert load_dataset(tmp_path, "demo").coverage.start == date(2024, 11, 1)
