@@ -28,6 +28,7 @@ run: data
 	$(VENV)/bin/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
 
 test: install node_modules/.installed
+	$(VENV)/bin/lint-imports --no-cache  # the import contracts in pyproject.toml (layers; Streamlit only in pages)
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 lint: install

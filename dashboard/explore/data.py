@@ -20,7 +20,7 @@ from dashboard import store
 from dashboard.explore.coverage import Coverage
 from dashboard.schema import Schema, load_schema
 
-MULTI_COLUMNS = ("agencies", "targeted_groups", "force_types")
+MULTI_COLUMNS = load_schema().of_kind("multi")  # agencies, targeted_groups, force_types
 
 
 @dataclass(frozen=True, eq=False)

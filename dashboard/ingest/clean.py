@@ -18,8 +18,10 @@ DISTRICT_PRECISIONS = ("exact", "block")
 
 
 def derive_force_level(force_types: pd.Series, schema: Schema) -> pd.Series:
-    """The most severe force type recorded; missing when force was not recorded."""
-    order = schema.taxonomies["force_types"].values
+    """The most severe force type recorded (the highest on the schema's `ordered` scale); missing when
+    force was not recorded."""
+    (scale,) = [c for c in schema.columns if c.ordered]
+    order = schema.taxonomy_of(scale.name).values
     codes, uniques = pd.factorize(force_types.astype(object).fillna(""))
     levels = np.array(
         [max((p.strip() for p in u.split(";") if p.strip()), key=order.index, default=None) for u in uniques],

@@ -245,13 +245,14 @@ def validate(
 
 def _check_rows(parsed: pd.DataFrame, frame: pd.DataFrame, implied, problems: _Collector, schema: Schema) -> None:
     """Checks that involve more than one column."""
-    ids = parsed["encounter_id"]
-    dup = ids.notna() & ids.duplicated(keep="first")
-    if dup.any():
-        first_row = parsed.loc[ids.notna()].drop_duplicates("encounter_id").set_index("encounter_id")["_row"]
-        reason = np.full(len(ids), None, dtype=object)
-        reason[dup.to_numpy()] = [f"the same encounter_id is already used on row {first_row[i]}" for i in ids[dup]]
-        problems.add(dup.to_numpy(), "encounter_id", ids.to_numpy(), reason)
+    for name in schema.unique:  # the schema's `unique: true` columns (encounter_id)
+        ids = parsed[name]
+        dup = ids.notna() & ids.duplicated(keep="first")
+        if dup.any():
+            first_row = parsed.loc[ids.notna()].drop_duplicates(name).set_index(name)["_row"]
+            reason = np.full(len(ids), None, dtype=object)
+            reason[dup.to_numpy()] = [f"the same {name} is already used on row {first_row[i]}" for i in ids[dup]]
+            problems.add(dup.to_numpy(), name, ids.to_numpy(), reason)
     lat = pd.to_numeric(parsed["latitude"], errors="coerce")
     lon = pd.to_numeric(parsed["longitude"], errors="coerce")
     # "given" means the file has a value, valid or not: an invalid latitude is reported once, by its parser.

@@ -18,6 +18,7 @@ import streamlit as st
 from dashboard import i18n
 from dashboard.explore import aggregate, export, figures, mapfig, mapgeo, mappreview, records, summaries
 from dashboard.explore import filters as flt
+from dashboard.explore.data import MULTI_COLUMNS
 from dashboard.explore.summaries import tr
 from dashboard.schema import load_schema
 from dashboard.views import common
@@ -215,7 +216,7 @@ def _timeline(
 def _breakdown(name: str, version: int, filters: flt.Filters, column: str, noun: str, lang: str = "en") -> dict:
     ds, m = common.dataset_at(name, version), _mask(name=name, version=version, filters=filters)
     counts = aggregate.counts_by(ds, m, column)
-    multi = column in ("targeted_groups", "agencies", "force_types")
+    multi = column in MULTI_COLUMNS
     return {
         "fig": figures.bar_figure(counts, noun, lang, APART.get(column, ())) if len(counts) else None,
         "sentence": summaries.breakdown_sentence(counts, noun, int(m.sum()), multi, lang),
