@@ -16,15 +16,12 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-REFERENCE_DIR = Path(__file__).resolve().parents[1] / "data" / "reference"
+from dashboard.paths import REFERENCE_DIR
+
 GEO_DIR = REFERENCE_DIR / "geo"
 DISTRICTS_DIR = REFERENCE_DIR / "districts"
 
 # Display name -> file, for the district layers that ship with the product.
-_DISTRICT_FILES = {
-    "Chicago wards": "chicago-wards.geojson",
-    "Minneapolis neighborhoods": "minneapolis-neighborhoods.geojson",
-}
 
 _POLYGONAL = ("Polygon", "MultiPolygon")
 
@@ -61,11 +58,6 @@ def state_names() -> dict[str, str]:
 def fips_to_state() -> dict[str, str]:
     """2-digit state FIPS -> USPS code ("27" -> "MN")."""
     return {f["properties"]["fips"]: f["properties"]["state"] for f in states_geojson()["features"]}
-
-
-def district_layers() -> dict[str, Path]:
-    """Display name -> path of each district boundary file shipped with the product."""
-    return {name: DISTRICTS_DIR / file for name, file in _DISTRICT_FILES.items() if (DISTRICTS_DIR / file).exists()}
 
 
 @lru_cache(maxsize=1)

@@ -290,7 +290,3 @@ def rollback(root: Path, name: str, to_version: int, who: str = "") -> dict:
     quarantine = pd.read_csv(version_dir(root, name, to_version) / "quarantine.csv", dtype=str)
     info = {"action": "rollback", "rolled_back_to": to_version, "published_by": who}
     return publish(root, name, records, quarantine, info)
-
-
-def changes_of(root: Path, name: str, version: int) -> pd.DataFrame:
-    return pd.read_parquet(version_dir(root, name, version) / "changes.parquet")

@@ -25,10 +25,8 @@ import numpy as np
 import pandas as pd
 
 from dashboard import store
-from dashboard.config import district_layers
 from dashboard.explore.export import FORMULA_STARTS, neutralise
-from dashboard.ingest.clean import clean
-from dashboard.ingest.pipeline import Prepared, prepare
+from dashboard.ingest.pipeline import Prepared, clean_valid, prepare
 from dashboard.ingest.read import FileUnusable
 
 UPLOADS = "_uploads"  # a name store.check_name refuses, so it can never clash with a dataset
@@ -97,9 +95,8 @@ def prepare_in_steps(
         prepared = prepare(path, mapping=mapping, with_records=False)
     except FileUnusable as exc:
         raise FileUnusable(str(exc).replace(path.name, source)) from None
-    valid = prepared.validation.parsed.loc[~prepared.validation.invalid_rows].reset_index(drop=True)
-    step(f"Cleaning and enriching {len(valid):,} valid rows")
-    prepared.records = clean(valid, district_layers=district_layers())  # as pipeline.prepare does
+    step(f"Cleaning and enriching {int((~prepared.validation.invalid_rows).sum()):,} valid rows")
+    clean_valid(prepared)
     return replace(prepared, source=source, report=replace(prepared.report, path=source))
 
 

@@ -11,7 +11,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon, box
 
-from dashboard import geo
+from dashboard import config, geo
 
 # A point in the interior of Chicago's ward 42 (River North), ~780 m from the ward's edge in both the
 # source file and the shipped, simplified one.
@@ -115,11 +115,11 @@ def test_ice_aor_points_lie_in_their_own_states():
 
 
 def test_district_layers_load_with_their_ids():
-    layers = geo.district_layers()
-    wards = geo.load_boundaries(layers["Chicago wards"])
+    layers = {label.split()[0].rstrip(":"): frame for label, frame in config.district_layers()}  # the deployment's
+    wards = layers["Chicago"]
     assert sorted(wards.district, key=int) == [str(n) for n in range(1, 51)]
     assert wards[wards.contains(Point(*WARD_42_POINT))].district.tolist() == ["42"]
-    hoods = geo.load_boundaries(layers["Minneapolis neighborhoods"])
+    hoods = layers["Minneapolis"]
     assert len(hoods) == 85 and "Longfellow" in set(hoods.district)
     assert hoods.is_valid.all() and str(hoods.crs) == "EPSG:4326"
 

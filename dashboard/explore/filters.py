@@ -7,7 +7,7 @@ Multi-valued columns match a record that has any of the chosen values.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, make_dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -50,27 +50,11 @@ LIST_FILTERS = (
 LIST_PARAMS = {f.param: (f.attr, f.column) for f in LIST_FILTERS}
 
 
-@dataclass(frozen=True)
-class Filters:
-    dataset: str = ""
-    date_from: date | None = None
-    date_to: date | None = None
-    states: tuple[str, ...] = ()
-    counties: tuple[str, ...] = ()
-    cities: tuple[str, ...] = ()
-    districts: tuple[str, ...] = ()
-    places: tuple[str, ...] = ()
-    operations: tuple[str, ...] = ()
-    groups: tuple[str, ...] = ()
-    forces: tuple[str, ...] = ()
-    min_force: str | None = None
-    agencies: tuple[str, ...] = ()
-    types: tuple[str, ...] = ()
-    verification: tuple[str, ...] = ()
-    ids: tuple[str, ...] = ()  # a selection on the map: these records only (not in the URL)
+class _FilterMethods:
+    """What every Filters value can do; its fields come from LIST_FILTERS (see Filters below)."""
 
     def with_(self, **changes) -> Filters:
-        return replace(self, **changes)
+        return replace(self, **changes)  # type: ignore[type-var]
 
     def is_empty(self) -> bool:
         return all(not getattr(self, f.name) for f in fields(self) if f.name != "dataset")
@@ -91,17 +75,23 @@ class Filters:
             q["min_force"] = self.min_force
         return q
 
-    def describe(self) -> list[str]:
-        """The filters in force, in words (for briefings and footnotes)."""
-        out = []
-        if self.date_from or self.date_to:
-            out.append(f"dates {self.date_from or 'start'} to {self.date_to or 'latest'}")
-        for param, (attr, _) in LIST_PARAMS.items():
-            if getattr(self, attr):
-                out.append(f"{param}: {', '.join(getattr(self, attr))}")
-        if self.min_force:
-            out.append(f"force at least: {self.min_force}")
-        return out
+
+# The filters of one view: a frozen, hashable value. Its list fields are LIST_FILTERS' attrs, so adding a
+# filter is a row in that table (and a column in the schema, if it is new), nothing else.
+Filters = make_dataclass(
+    "Filters",
+    [
+        ("dataset", str, field(default="")),
+        ("date_from", date | None, field(default=None)),
+        ("date_to", date | None, field(default=None)),
+        *((f.attr, tuple[str, ...], field(default=())) for f in LIST_FILTERS),
+        ("min_force", str | None, field(default=None)),
+        ("ids", tuple[str, ...], field(default=())),  # a selection on the map: these records only (not in the URL)
+    ],
+    bases=(_FilterMethods,),
+    frozen=True,
+)
+Filters.__module__ = __name__  # pickling and reprs name this module
 
 
 def _split(raw) -> list[str]:

@@ -350,10 +350,14 @@ FILTER_LABELS = {f.attr: f.label for f in LIST_FILTERS}
 
 
 def describe_filters(filters, lang: str = "en") -> list[str]:
-    """The filters in force, in words: English as Filters.describe() gives them (URL parameter names),
+    """The filters in force, in words: English with the URL's parameter names,
     else with the sidebar's labels, translated values and dates for the language."""
-    if lang == "en":
-        return filters.describe()
+    if lang == "en":  # URL parameter names and values as a link writes them
+        out = []
+        if filters.date_from or filters.date_to:
+            out.append(f"dates {filters.date_from or 'start'} to {filters.date_to or 'latest'}")
+        out += [f"{f.param}: {', '.join(getattr(filters, f.attr))}" for f in LIST_FILTERS if getattr(filters, f.attr)]
+        return out + ([f"force at least: {filters.min_force}"] if filters.min_force else [])
     from dashboard.i18n import day
 
     out = []

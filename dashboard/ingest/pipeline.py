@@ -101,8 +101,15 @@ def prepare(path: str | Path, mapping: str | Path | None = None, with_records: b
         notes=notes + validation.notes,
     )
     if with_records:
-        valid = validation.parsed.loc[~validation.invalid_rows].reset_index(drop=True)
-        prepared.records = clean(valid, district_layers=district_layers())
+        clean_valid(prepared)
+    return prepared
+
+
+def clean_valid(prepared: Prepared) -> Prepared:
+    """Clean and enrich the rows that passed validation into the records to publish (prepare's last
+    step, apart so that a page can show it as a step of its own)."""
+    valid = prepared.validation.parsed.loc[~prepared.validation.invalid_rows].reset_index(drop=True)
+    prepared.records = clean(valid, district_layers=district_layers())
     return prepared
 
 

@@ -10,6 +10,7 @@ import functools
 import gc
 import re
 import threading
+import weakref
 from datetime import date
 
 import streamlit as st
@@ -45,11 +46,26 @@ def lang() -> str:
     if ctx is None:
         return i18n.pick(st.query_params.get("lang"), getattr(st.context, "locale", None))
     key = (ctx.query_string, ctx.context_info)
-    kept = getattr(ctx, "_encounters_lang", None)
-    if kept is None or kept[0] != key:
-        kept = (key, i18n.pick(st.query_params.get("lang"), getattr(st.context, "locale", None)))
-        ctx._encounters_lang = kept
-    return kept[1]
+    kept = _LANG_BY_RUN.get(id(ctx))
+    if kept is None or kept[0]() is not ctx or kept[1] != key:
+        gone = functools.partial(_forget, id(ctx))
+        kept = (
+            weakref.ref(ctx, gone),
+            key,
+            i18n.pick(st.query_params.get("lang"), getattr(st.context, "locale", None)),
+        )
+        _LANG_BY_RUN[id(ctx)] = kept
+    return kept[2]
+
+
+# id(run context) -> (a weak reference to it, its URL, its language): kept beside Streamlit's object
+# rather than set on it (a private attribute), and dropped when the context goes. The context is an
+# unhashable dataclass, so it cannot be a WeakKeyDictionary's key.
+_LANG_BY_RUN: dict[int, tuple] = {}
+
+
+def _forget(key: int, _ref) -> None:
+    _LANG_BY_RUN.pop(key, None)
 
 
 def t(text: str, **values) -> str:

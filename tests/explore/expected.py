@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from dashboard.explore.filters import LIST_FILTERS
 from dashboard.schema import load_schema
 
 
@@ -16,23 +17,16 @@ def any_of(column: pd.Series, wanted: set[str]) -> pd.Series:
 
 
 def expected_records(r: pd.DataFrame, **f) -> pd.DataFrame:
+    """The records that URL parameters `f` (as a link writes them) select. Which column a parameter
+    filters comes from the one filter table; how it matches is plain pandas, written here."""
     keep = pd.Series(True, index=r.index)
-    if "state" in f:
-        keep &= r["state"].astype(str).isin(f["state"])
-    if "group" in f:
-        keep &= any_of(r["targeted_groups"], set(f["group"]))
-    if "force" in f:
-        keep &= any_of(r["force_types"], set(f["force"]))
-    if "agency" in f:
-        keep &= any_of(r["agencies"], set(f["agency"]))
-    if "type" in f:
-        keep &= r["encounter_type"].astype(str).isin(f["type"])
-    if "operation" in f:
-        keep &= r["operation"].astype(str).isin(f["operation"])
-    if "place" in f:
-        keep &= r["place_type"].astype(str).isin(f["place"])
-    if "verification" in f:
-        keep &= r["verification"].astype(str).isin(f["verification"])
+    multi = load_schema().of_kind("multi")
+    for spec in LIST_FILTERS:
+        if spec.param in f:
+            column = r[spec.column]
+            keep &= (
+                any_of(column, set(f[spec.param])) if spec.column in multi else column.astype(str).isin(f[spec.param])
+            )
     if "min_force" in f:
         order = list(load_schema().taxonomies["force_types"].values)
         rank = r["force_level"].astype(str).map(lambda v: order.index(v) if v in order else -1)

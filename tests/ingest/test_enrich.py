@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import geo
+from dashboard import config, geo
 from dashboard.ingest import enrich
 
 NAN = np.nan
@@ -21,7 +21,8 @@ def frame(*records: dict, index=None) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def wards():
-    return geo.load_boundaries(geo.district_layers()["Chicago wards"])
+    (frame,) = [frame for (label, frame) in config.district_layers() if label.startswith("Chicago Ward")]
+    return frame
 
 
 # --------------------------------------------------------------------------- geocode_cities
