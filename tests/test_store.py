@@ -14,40 +14,42 @@ from support import REPO, rows, write_csv
 from dashboard import store
 
 
+def _publish(ds, path, **kwargs):
+    args = [sys.executable, "-m", "dashboard.cli", "--data-dir", str(ds), "publish", str(path), "--dataset", "t"]
+    return subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+
+
+def _writing(versions, before: set) -> bool:
+    """A new version's files are being written: a temporary version folder (not one of `before`, left
+    by an earlier kill) holds a file already."""
+    return versions.is_dir() and any(
+        p.name.startswith(".tmp-") and p.name not in before and any(p.iterdir()) for p in versions.iterdir()
+    )
+
+
 def test_publish_killed_midway_leaves_old_version_whole(tmp_path):
     ds = tmp_path / "ds"
     small = write_csv(tmp_path / "small.csv", rows(*[{"encounter_id": f"A-{i}"} for i in range(5)]))
-    subprocess.run(
-        [sys.executable, "-m", "dashboard.cli", "--data-dir", str(ds), "publish", str(small), "--dataset", "t"],
-        check=True,
-        cwd=REPO,
-    )
-    big = write_csv(tmp_path / "big.csv", rows(*[{"encounter_id": f"B-{i}"} for i in range(60000)]))
-    # Kill the second publish at several moments; each time the first version must load, whole.
-    for delay in (0.5, 1.5, 3.0):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "dashboard.cli", "--data-dir", str(ds), "publish", str(big), "--dataset", "t"],
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(delay)
+    assert _publish(ds, small).wait() == 0
+    versions = ds / "t" / "versions"
+    big = write_csv(tmp_path / "big.csv", rows(*[{"encounter_id": f"B-{i}"} for i in range(200000)]))
+    # Kill the second publish the moment it has begun writing its version (not at a guessed time), twice.
+    for _ in range(2):
+        before = {p.name for p in versions.iterdir()}
+        proc = _publish(ds, big)
+        deadline = time.monotonic() + 240
+        while not _writing(versions, before) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.001)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-        version = store.current_version(ds, "t")
-        records = store.load_records(ds, "t")
-        if version == 1:
-            assert sorted(records["encounter_id"]) == [f"A-{i}" for i in range(5)]
-        else:  # the publish finished before the kill: then the new version is whole
-            assert len(records) == 60000
+        assert proc.returncode == -signal.SIGKILL  # it was still running: the kill landed
+        assert _writing(versions, before)  # ...while it wrote the new version, which it left half done
+        assert store.current_version(ds, "t") == 1
+        assert sorted(store.load_records(ds, "t")["encounter_id"]) == [f"A-{i}" for i in range(5)]
     # and a later publish still works, cleaning up what the killed ones left
-    store_versions = ds / "t" / "versions"
-    subprocess.run(
-        [sys.executable, "-m", "dashboard.cli", "--data-dir", str(ds), "publish", str(small), "--dataset", "t"],
-        check=True,
-        cwd=REPO,
-    )
-    assert not [p for p in store_versions.iterdir() if p.name.startswith(".tmp-")]
+    assert _publish(ds, small).wait() == 0
+    assert not [p for p in versions.iterdir() if p.name.startswith(".tmp-")]
+    assert store.current_version(ds, "t") == 2
 
 
 def test_changes_record_added_changed_removed_fields():
