@@ -360,3 +360,32 @@ def sign_in(config: ContributorConfig, limiter: RateLimiter, username: str, pass
             retry_after=locked,
         )
     return SignIn(False, "Wrong username or password.")
+
+
+# ---------------------------------------------------------------- who is signed in
+
+
+@dataclass(frozen=True)
+class Identity:
+    id: str  # recorded as published_by: the username, or the provider's e-mail address
+    name: str
+    method: str  # "password" or "provider"
+
+
+def fingerprint(password_hash: str) -> str:
+    """What a session keeps of a contributor's password hash: enough to notice that it changed."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def identify(config: ContributorConfig, saved, provider_user: Mapping) -> Identity | None:
+    """Who is signed in, from what the session saved at a password sign-in and what an OpenID Connect
+    provider says, checked against the configuration on every run: a contributor removed from the
+    secrets, or whose password changed, is signed out; a provider's address must be verified and allowed."""
+    if isinstance(saved, dict) and saved.get("method") == "password":
+        c = config.contributor(saved.get("id", ""))
+        if c is not None and saved.get("fingerprint") == fingerprint(c.password_hash):
+            return Identity(c.username, c.name, "password")
+    email = str(provider_user.get("email") or "")
+    if email and provider_user.get("email_verified") is not False and config.email_allowed(email):
+        return Identity(normalise_email(email), str(provider_user.get("name") or email), "provider")
+    return None

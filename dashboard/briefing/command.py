@@ -7,9 +7,9 @@ from pathlib import Path
 
 from dashboard.briefing import BriefingError
 from dashboard.briefing import area as areas
+from dashboard.briefing.boundary_file import read_boundary_upload
 from dashboard.briefing.compute import Briefing, compute_briefing
 from dashboard.briefing.period import make_periods
-from dashboard.briefing.upload import read_boundary_upload
 from dashboard.explore import filters as flt
 from dashboard.explore.data import load_dataset
 from dashboard.i18n import num, t

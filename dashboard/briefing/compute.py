@@ -8,8 +8,8 @@ from datetime import date
 import numpy as np
 
 from dashboard.briefing import area as areas
+from dashboard.briefing.listed import NOT_RECORDED, Record, map_points, most_serious, newest
 from dashboard.briefing.period import Period, bin_unit
-from dashboard.briefing.records import NOT_RECORDED, Record, map_points, most_serious, newest
 from dashboard.explore import aggregate
 from dashboard.explore import filters as flt
 from dashboard.explore.coverage import FULL, NONE, PARTIAL

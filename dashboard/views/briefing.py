@@ -15,9 +15,9 @@ import streamlit as st
 
 from dashboard.briefing import BriefingError, charts, output, text
 from dashboard.briefing import area as areas
+from dashboard.briefing.boundary_file import ALL_AREAS, MAX_UPLOAD_MB, UploadedBoundaries, read_boundary_upload
 from dashboard.briefing.compute import Briefing, compute_briefing
 from dashboard.briefing.period import Period, default_period, parse_date
-from dashboard.briefing.upload import ALL_AREAS, MAX_UPLOAD_MB, UploadedBoundaries, read_boundary_upload
 from dashboard.explore import filters as flt
 from dashboard.explore.data import Dataset
 from dashboard.explore.summaries import tr

@@ -10,16 +10,15 @@ with st.text, st.dataframe or st.code, never as Markdown or HTML.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from importlib.util import find_spec
 from pathlib import Path
 
 import streamlit as st
 
-from dashboard import auth, store, uploads
+from dashboard import auth, contributor_files, store
 from dashboard.ingest.pipeline import problem_summary, publish_prepared
 from dashboard.ingest.read import FileUnusable
 from dashboard.paths import MAPPINGS_DIR
@@ -41,11 +40,7 @@ _FLASH, _SEEN, _UPLOAD_N, _STORED, _SESSION = (
 # ---------------------------------------------------------------- who is signed in
 
 
-@dataclass(frozen=True)
-class Identity:
-    id: str  # recorded as published_by: the username, or the provider's e-mail address
-    name: str
-    method: str  # "password" or "provider"
+Identity = auth.Identity
 
 
 def _secrets() -> dict:
@@ -57,10 +52,6 @@ def _secrets() -> dict:
 
 def contributor_config() -> auth.ContributorConfig:
     return auth.load_config(_secrets())
-
-
-def _fingerprint(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
 def _provider_user(config: auth.ContributorConfig) -> dict:
@@ -77,17 +68,7 @@ def _provider_user(config: auth.ContributorConfig) -> dict:
 def current() -> Identity | None:
     """The signed-in contributor, checked against the configuration on every run."""
     config = contributor_config()
-    saved = st.session_state.get(SESSION_KEY)
-    if isinstance(saved, dict) and saved.get("method") == "password":
-        c = config.contributor(saved.get("id", ""))
-        # A contributor removed from secrets.toml, or whose password changed, is signed out.
-        if c is not None and saved.get("fingerprint") == _fingerprint(c.password_hash):
-            return Identity(c.username, c.name, "password")
-    user = _provider_user(config)
-    email = str(user.get("email") or "")
-    if email and user.get("email_verified") is not False and config.email_allowed(email):
-        return Identity(auth.normalise_email(email), str(user.get("name") or email), "provider")
-    return None
+    return auth.identify(config, st.session_state.get(SESSION_KEY), _provider_user(config))
 
 
 def signed_in() -> bool:
@@ -176,7 +157,7 @@ def _password_form(config: auth.ContributorConfig) -> None:
     st.session_state[SESSION_KEY] = {
         "method": "password",
         "id": c.username,
-        "fingerprint": _fingerprint(c.password_hash),
+        "fingerprint": auth.fingerprint(c.password_hash),
     }
     st.rerun()  # the navigation now holds the Contribute page at this same URL
 
@@ -263,9 +244,9 @@ def _choose_dataset(root: Path) -> tuple[str | None, bool]:
 
 
 @st.cache_resource(show_spinner=False)
-def _cache() -> dict[str, uploads.LRU]:
+def _cache() -> dict[str, contributor_files.LRU]:
     """Checked files (by content and mapping) and previews, shared by sessions of this server."""
-    return {"prepared": uploads.LRU(3), "preview": uploads.LRU(2)}
+    return {"prepared": contributor_files.LRU(3), "preview": contributor_files.LRU(2)}
 
 
 def _mapping_choice() -> Path | None:
@@ -285,7 +266,7 @@ def _stored_upload(root: Path, uploaded) -> Path:
     saved = st.session_state.get(_STORED)
     if saved and saved[0] == uploaded.file_id and Path(saved[1]).is_file():
         return Path(saved[1])
-    path = uploads.store_upload(root, uploaded, uploaded.name)
+    path = contributor_files.store_upload(root, uploaded, uploaded.name)
     st.session_state[_STORED] = (uploaded.file_id, str(path))
     return path
 
@@ -296,7 +277,7 @@ def _upload_and_publish(root: Path, name: str, is_new: bool, who: Identity) -> N
     n = st.session_state.setdefault(_UPLOAD_N, 0)
     uploaded = st.file_uploader(
         "File to publish into the dataset (CSV, or an Excel .xlsx sheet)",
-        type=uploads.UPLOAD_TYPES,
+        type=contributor_files.UPLOAD_TYPES,
         key=f"contribute_file_{n}",
         help="One encounter per row. The first sheet of an Excel file is read.",
     )
@@ -306,7 +287,7 @@ def _upload_and_publish(root: Path, name: str, is_new: bool, who: Identity) -> N
             "row, and exactly which records would be added, changed and removed."
         )
         return
-    source = uploads.display_name(uploaded.name)
+    source = contributor_files.display_name(uploaded.name)
     try:
         stored = _stored_upload(root, uploaded)
     except FileUnusable as exc:
@@ -343,7 +324,7 @@ def _check(stored: Path, mapping: Path | None, source: str):
             done[0] += 1
 
         try:
-            prepared = uploads.prepare_in_steps(stored, mapping, source, step)
+            prepared = contributor_files.prepare_in_steps(stored, mapping, source, step)
         except FileUnusable as exc:
             status.update(label="The file cannot be used", state="error", expanded=True)
             _user_error("This file cannot be used as a whole; nothing was published.", str(exc))
@@ -392,7 +373,7 @@ def _report(prepared, name: str) -> None:
     dl = st.columns(2)
     dl[0].download_button(
         "Download these problems (CSV)",
-        lambda: uploads.safe_csv(shown),
+        lambda: contributor_files.safe_csv(shown),
         file_name=f"{name}-problems.csv",
         mime="text/csv",
         on_click="ignore",
@@ -401,7 +382,7 @@ def _report(prepared, name: str) -> None:
     )
     dl[1].download_button(
         "Download the invalid rows with their problems (CSV)",
-        lambda: uploads.safe_csv(prepared.quarantine()),
+        lambda: contributor_files.safe_csv(prepared.quarantine()),
         file_name=f"{name}-invalid-rows.csv",
         mime="text/csv",
         on_click="ignore",
@@ -443,7 +424,7 @@ def _preview(prepared, old, changes: store.Changes, name: str, version: int | No
     if not any(s.values()):
         st.info("This file holds exactly the published records: publishing would change nothing.")
     with st.expander(f"Records changed ({s['changed']:,}), field by field", expanded=0 < s["changed"] <= 200):
-        details = uploads.change_details(old, prepared.records, changes, limit=MAX_SHOWN // 10)
+        details = contributor_files.change_details(old, prepared.records, changes, limit=MAX_SHOWN // 10)
         st.dataframe(
             details,
             hide_index=True,
@@ -453,13 +434,13 @@ def _preview(prepared, old, changes: store.Changes, name: str, version: int | No
             st.caption(f"The first {MAX_SHOWN // 10:,} changed records are shown.")
     with st.expander(f"Records removed ({s['removed']:,})", expanded=0 < s["removed"] <= 200):
         st.dataframe(
-            uploads.removed_rows(old, changes, MAX_SHOWN),
+            contributor_files.removed_rows(old, changes, MAX_SHOWN),
             hide_index=True,
             width="stretch",
         )
     with st.expander(f"Records added ({s['added']:,})", expanded=0 < s["added"] <= 50):
         st.dataframe(
-            uploads.added_rows(prepared.records, changes, MAX_SHOWN),
+            contributor_files.added_rows(prepared.records, changes, MAX_SHOWN),
             hide_index=True,
             width="stretch",
         )
@@ -536,7 +517,7 @@ def _history(root: Path, name: str, who: Identity) -> None:
         st.info(f"{name} has no published version yet.")
         return
     st.dataframe(
-        uploads.history_frame(versions),
+        contributor_files.history_frame(versions),
         hide_index=True,
         width="stretch",
     )
@@ -564,7 +545,7 @@ def _audit(root: Path, name: str) -> None:
         st.info(f"Nothing has been published to {name} yet.")
         return
     st.caption("Every publish and rollback of this dataset, including refused ones, newest first.")
-    frame = uploads.audit_frame(entries)
+    frame = contributor_files.audit_frame(entries)
     st.dataframe(
         frame,
         hide_index=True,
@@ -572,7 +553,7 @@ def _audit(root: Path, name: str) -> None:
     )
     st.download_button(
         "Download the audit log (CSV)",
-        lambda: uploads.safe_csv(frame),
+        lambda: contributor_files.safe_csv(frame),
         file_name=f"{name}-audit.csv",
         mime="text/csv",
         on_click="ignore",

@@ -16,12 +16,12 @@ import pyarrow as pa
 import streamlit as st
 
 from dashboard import i18n
-from dashboard.explore import aggregate, export, figures, mapfig, mapgeo, mappreview, records, summaries
+from dashboard.explore import aggregate, export, figures, mapfig, mapgeo, mappreview, record_text, summaries
 from dashboard.explore import filters as flt
 from dashboard.explore.data import MULTI_COLUMNS
 from dashboard.explore.summaries import tr
 from dashboard.schema import load_schema
-from dashboard.views import common
+from dashboard.views import common, still_map
 from dashboard.views.common import t
 
 POINT_BUDGET = 3000
@@ -57,49 +57,7 @@ TABLE_HEADERS = (
     tr("total"),
     tr("value"),
 )
-# A session's first Explore run sends the header, the headline figures and the map as a still picture
-# (dashboard.explore.mappreview), nothing else. The browser draws that at once: with a plotly chart or
-# a table in the same run, it would first fetch and compile plotly.js (4.7 MB, about a second) and the
-# table code. Once the picture is on screen, its script presses the hidden "charts" button, and that
-# run sends the whole page; PREVIEW_CSS hides the picture when the interactive map has drawn a trace.
-_DRAWN = ".st-key-x_map_box:has(.js-plotly-plot .scatterlayer .trace)"
-_DRAWING = ".st-key-x_map_box:not(:has(.js-plotly-plot .scatterlayer .trace))"
-_CELL = '[data-testid="stElementContainer"]'
-PREVIEW_CSS = (
-    ".st-key-x_charts{display:none}.st-key-x_map_box{position:relative}"
-    f"{_DRAWN} {_CELL}:has(.map-preview){{display:none}}"
-    # until then the interactive map is laid out, invisible, over the picture (no jump below the map)
-    f"{_DRAWING} {_CELL}:not(:has(.map-preview)){{position:absolute;top:0;left:0;right:0;visibility:hidden}}"
-)
-PRESS_WHEN_DRAWN = """<script>
-(function () {
-  // A visitor who follows a link to another page of the app before the press must get that page:
-  // a press sent after such a click can still carry this page's id and bring them back here.
-  const path = location.pathname;
-  let left = false;
-  const onClick = (e) => {
-    const a = e.target.closest && e.target.closest('a[href]');
-    if (a && a.target !== '_blank' && a.origin === location.origin && a.pathname !== path) left = true;
-  };
-  document.addEventListener('click', onClick, true);
-  const stay = () => !left && location.pathname === path;
-  (function press(tries) {
-    const img = document.querySelector('.map-preview img');
-    const button = document.querySelector('.st-key-x_charts button');
-    if (!stay() || tries >= 600) {
-      document.removeEventListener('click', onClick, true);
-    } else if (img && img.complete && button && !button.closest('[data-stale="true"]')) {
-      requestAnimationFrame(() => requestAnimationFrame(() => {  // after the picture is painted
-        if (stay() && button.isConnected) button.click();
-        document.removeEventListener('click', onClick, true);
-      }));
-    } else {
-      setTimeout(() => press(tries + 1), 50);
-    }
-  })(0);
-})();
-</script>"""
-STILL_RUNS = 2  # runs of a session that send the picture: the first and the one its button asks for
+STILL_RUNS = still_map.STILL_RUNS
 CHART_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
 MAP_CONFIG = {
     **CHART_CONFIG,
@@ -179,7 +137,7 @@ def _map_preview(
     spec = _map(name=name, version=version, filters=filters, mode=mode, lang=lang, detail=detail)["fig"].spec
     title = i18n.t("Map of the matching encounters", lang)
     picture = mappreview.preview_html(spec, title, "map-preview", entry_width=figures.LEGEND_ENTRY_WIDTH)
-    return f"<style>{PREVIEW_CSS}</style>{picture}"
+    return still_map.with_style(picture)
 
 
 def _still_first_run() -> None:
@@ -237,9 +195,9 @@ def _table(name: str, version: int, filters: flt.Filters, page: int, lang: str =
     ids of its rows (for a row selection), the number of pages and of matching records."""
     ds, m = common.dataset_at(name, version), _mask(name=name, version=version, filters=filters)
     order = _order(name=name, version=version)
-    rows, pages = aggregate.table_page(ds, m, page, PAGE_SIZE, order, columns=records.TABLE_SOURCE_COLUMNS)
-    frame = records.table_frame(rows, lang)
-    labels = {c: records.column_label(c, lang) for c in frame.columns} if lang != "en" else {}
+    rows, pages = aggregate.table_page(ds, m, page, PAGE_SIZE, order, columns=record_text.TABLE_SOURCE_COLUMNS)
+    frame = record_text.table_frame(rows, lang)
+    labels = {c: record_text.column_label(c, lang) for c in frame.columns} if lang != "en" else {}
     return {
         "table": pa.Table.from_pandas(frame.rename(columns=labels), preserve_index=False),
         "ids": tuple(frame["id"]),
@@ -385,7 +343,7 @@ def _map_section(dataset, filters: flt.Filters, run: int) -> tuple[str, ...] | N
     with st.container(key="x_map_box"):
         if run < STILL_RUNS:
             picture = _map_preview(**where, lang=common.lang(), detail=detail)
-            script = PRESS_WHEN_DRAWN if run == 0 else ""
+            script = still_map.PRESS_WHEN_DRAWN if run == 0 else ""
             st.html(picture + script, unsafe_allow_javascript=bool(script))
         if run:
             event = st.plotly_chart(
@@ -516,7 +474,7 @@ def _records_section(dataset, filters: flt.Filters, selected: tuple[str, ...] | 
         selection_mode="single-row",
         column_config={
             shown_page["source"]: st.column_config.LinkColumn(
-                records.column_label("source", lang), display_text=t("open ↗"), validate=r"^https?://"
+                record_text.column_label("source", lang), display_text=t("open ↗"), validate=r"^https?://"
             ),
             shown_page["id"]: st.column_config.TextColumn("id"),
         },
@@ -565,7 +523,7 @@ def _record_detail(dataset, record_id: str) -> None:
         return
     # The dialog's title is in the page's language, so the dialog is made here rather than at import
     dialog = st.dialog(t("Record"), width="large", on_dismiss=_close_record)(_record_dialog)
-    dialog(records.detail(rows.iloc[0].to_dict(), common.lang()), dataset.name)
+    dialog(record_text.detail(rows.iloc[0].to_dict(), common.lang()), dataset.name)
 
 
 def _record_dialog(d: dict, dataset_name: str) -> None:

@@ -141,7 +141,7 @@ def test_map_points_account_for_every_record_in_the_period(demo):
 def test_a_crowded_map_is_sampled_and_says_so(demo):
     import numpy as np
 
-    from dashboard.briefing.records import map_points
+    from dashboard.briefing.listed import map_points
 
     points, _, note = map_points(demo, np.ones(len(demo.records), dtype=bool), limit=50)
     assert len(points) == 50 and "even sample of 50 of the" in note

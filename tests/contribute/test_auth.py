@@ -245,3 +245,25 @@ def test_the_committed_example_secrets_parse_and_let_nobody_in():
     config = auth.load_config(tomllib.loads(example.read_text(encoding="utf-8")))
     assert not config.configured and config.problems  # the placeholder hash is refused, loudly
     assert not (REPO / ".streamlit" / "secrets.toml").exists() or "secrets.toml" in (REPO / ".gitignore").read_text()
+
+
+# ---------------------------------------------------------------- who is signed in
+
+
+def test_identity_follows_the_configuration_on_every_run():
+    first = auth.hash_password("correct horse battery staple")
+    cfg = auth.load_config(
+        {
+            "contributors": {"alice": {"name": "Alice Example", "password_hash": first}},
+            "contribute": {"allowed_emails": ["editor@example.org"]},
+        }
+    )
+    saved = {"method": "password", "id": "alice", "fingerprint": auth.fingerprint(first)}
+    assert auth.identify(cfg, saved, {}) == auth.Identity("alice", "Alice Example", "password")
+    changed = auth.load_config({"contributors": {"alice": {"password_hash": auth.hash_password("another one")}}})
+    assert auth.identify(changed, saved, {}) is None  # the password changed: signed out
+    assert auth.identify(auth.load_config({}), saved, {}) is None  # removed from the secrets: signed out
+    user = {"email": "Editor@Example.org", "email_verified": True, "name": "Ed"}
+    assert auth.identify(cfg, None, user) == auth.Identity("editor@example.org", "Ed", "provider")
+    assert auth.identify(cfg, None, {**user, "email_verified": False}) is None
+    assert auth.identify(cfg, None, {**user, "email": "stranger@example.org"}) is None

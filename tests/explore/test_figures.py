@@ -222,7 +222,7 @@ def test_bars_escape_and_wrap_labels():
 def test_the_explore_core_does_not_import_streamlit():
     code = (
         "import sys; import dashboard.explore.figures, dashboard.explore.mapfig, dashboard.explore.summaries, "
-        "dashboard.explore.records, dashboard.explore.export, dashboard.explore.aggregate; "
+        "dashboard.explore.record_text, dashboard.explore.export, dashboard.explore.aggregate; "
         "sys.exit(1 if 'streamlit' in sys.modules else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

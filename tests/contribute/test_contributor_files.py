@@ -1,4 +1,4 @@
-"""dashboard.uploads: stored uploads, the stepwise prepare, the change tables, safe CSV downloads."""
+"""dashboard.contributor_files: stored uploads, the stepwise prepare, the change tables, safe CSV downloads."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from support import REPO, rows, write_csv
 
-from dashboard import store, uploads
+from dashboard import contributor_files, store
 from dashboard.ingest.pipeline import prepare
 from dashboard.ingest.read import FileUnusable
 
@@ -29,13 +29,13 @@ DEMO_CSV = REPO / "data" / "sources" / "demo" / "encounters.csv"
     ],
 )
 def test_upload_suffix_comes_from_a_fixed_list(filename, suffix):
-    assert uploads.upload_suffix(filename) == suffix
+    assert contributor_files.upload_suffix(filename) == suffix
 
 
 @pytest.mark.parametrize("filename", ["run.sh", "x.csv.exe", "", "noext", "old.xls", "x.py"])
 def test_other_files_are_refused(filename):
     with pytest.raises(FileUnusable):
-        uploads.upload_suffix(filename)
+        contributor_files.upload_suffix(filename)
 
 
 @pytest.mark.parametrize(
@@ -43,7 +43,7 @@ def test_other_files_are_refused(filename):
 )
 def test_stored_name_is_generated_never_the_users(tmp_path, filename):
     data = b"encounter_id,date\nT-1,2025-01-01\n"
-    path = uploads.store_upload(tmp_path, data, filename)
+    path = contributor_files.store_upload(tmp_path, data, filename)
     assert path.parent == tmp_path / "_uploads"
     assert path.name == f"{__import__('hashlib').sha256(data).hexdigest()}.csv"
     assert path.read_bytes() == data
@@ -51,16 +51,16 @@ def test_stored_name_is_generated_never_the_users(tmp_path, filename):
 
 
 def test_store_upload_reads_a_stream_and_is_content_addressed(tmp_path):
-    a = uploads.store_upload(tmp_path, io.BytesIO(b"x,y\n1,2\n"), "one.csv")
-    b = uploads.store_upload(tmp_path, b"x,y\n1,2\n", "two.csv")
+    a = contributor_files.store_upload(tmp_path, io.BytesIO(b"x,y\n1,2\n"), "one.csv")
+    b = contributor_files.store_upload(tmp_path, b"x,y\n1,2\n", "two.csv")
     assert a == b and len(list((tmp_path / "_uploads").iterdir())) == 1
 
 
 def test_uploads_folder_is_never_a_dataset(tmp_path):
-    uploads.store_upload(tmp_path, b"x\n1\n", "a.csv")
+    contributor_files.store_upload(tmp_path, b"x\n1\n", "a.csv")
     assert store.list_datasets(tmp_path) == []
     with pytest.raises(store.StoreError):
-        store.check_name(uploads.UPLOADS)
+        store.check_name(contributor_files.UPLOADS)
 
 
 @pytest.mark.parametrize(
@@ -74,7 +74,7 @@ def test_uploads_folder_is_never_a_dataset(tmp_path):
     ],
 )
 def test_display_name(given, shown):
-    assert uploads.display_name(given) == shown
+    assert contributor_files.display_name(given) == shown
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def _same(a, b):
 def test_prepare_in_steps_agrees_with_the_pipeline(which, mixed_csv):
     path = mixed_csv if which == "mixed" else DEMO_CSV
     steps = []
-    ours = uploads.prepare_in_steps(path, None, "shown name.csv", steps.append)
+    ours = contributor_files.prepare_in_steps(path, None, "shown name.csv", steps.append)
     _same(ours, prepare(path))
     assert ours.source == "shown name.csv" and ours.report.path == "shown name.csv"
     assert [s.split()[0] for s in steps] == ["Reading", "Cleaning"]
@@ -112,16 +112,16 @@ def test_prepare_in_steps_with_a_mapping_agrees_with_the_pipeline(tmp_path):
     path.write_text(head, encoding="utf-8")
     mapping = REPO / "data" / "mappings" / "ice-ero-fy2019.yaml"
     steps = []
-    ours = uploads.prepare_in_steps(path, mapping, None, steps.append)
+    ours = contributor_files.prepare_in_steps(path, mapping, None, steps.append)
     _same(ours, prepare(path, mapping=mapping))
     assert ours.counts()["rows_in"] > 250  # 300 lines less the preamble and header
     assert steps[0].endswith("through the mapping ice-ero-fy2019.yaml")
 
 
 def test_unusable_file_names_the_uploaded_name_not_the_stored_one(tmp_path):
-    stored = uploads.store_upload(tmp_path, b"\x00\x01\x02 binary", "my data.csv")
+    stored = contributor_files.store_upload(tmp_path, b"\x00\x01\x02 binary", "my data.csv")
     with pytest.raises(FileUnusable) as err:
-        uploads.prepare_in_steps(stored, None, "my data.csv")
+        contributor_files.prepare_in_steps(stored, None, "my data.csv")
     assert "my data.csv" in str(err.value) and stored.name not in str(err.value)
 
 
@@ -143,17 +143,17 @@ def test_change_tables():
         }
     )
     changes = store.diff_records(old, new)
-    details = uploads.change_details(old, new, changes)
+    details = contributor_files.change_details(old, new, changes)
     assert details.to_dict("records") == [
         {"encounter_id": "B", "field": "people_affected", "before": "", "after": "2"},
         {"encounter_id": "C", "field": "date", "before": "2025-01-03", "after": "2025-02-03"},
     ]
-    assert uploads.added_rows(new, changes).to_dict("records") == [
+    assert contributor_files.added_rows(new, changes).to_dict("records") == [
         {"encounter_id": "D", "date": "2025-01-04", "city": "Dayton"}
     ]
-    assert list(uploads.removed_rows(old, changes)["encounter_id"]) == ["A"]
-    assert uploads.change_details(None, new, store.diff_records(None, new)).empty
-    assert list(uploads.change_details(old, new, changes, limit=1)["encounter_id"]) == ["B"]
+    assert list(contributor_files.removed_rows(old, changes)["encounter_id"]) == ["A"]
+    assert contributor_files.change_details(None, new, store.diff_records(None, new)).empty
+    assert list(contributor_files.change_details(old, new, changes, limit=1)["encounter_id"]) == ["B"]
 
 
 def test_safe_csv_neutralises_formulas_in_cells_and_headers():
@@ -164,7 +164,7 @@ def test_safe_csv_neutralises_formulas_in_cells_and_headers():
             "row": range(8),
         }
     )
-    text = uploads.safe_csv(frame).decode()
+    text = contributor_files.safe_csv(frame).decode()
     header, *body = list(csv.reader(io.StringIO(text, newline="")))
     assert header == ["value", "'=cmd", "row"]
     values = [r[0] for r in body]
@@ -196,12 +196,12 @@ def test_audit_and_history_tables():
             "changes": {"added": 0, "changed": 0, "removed": 0},
         },
     ]
-    audit = uploads.audit_frame(entries)
+    audit = contributor_files.audit_frame(entries)
     assert list(audit["at"]) == ["t3", "t2", "t1"]
     assert list(audit["result"]) == ["published", "refused", "published"]
     assert audit.loc[1, "reason"] == "busy" and pd.isna(audit.loc[1, "version"])
-    assert uploads.audit_frame([]).empty
-    history = uploads.history_frame(
+    assert contributor_files.audit_frame([]).empty
+    history = contributor_files.history_frame(
         [
             {"version": 1, "current": False, "changes": {"added": 3}},
             {"version": 2, "current": True, "action": "rollback", "rolled_back_to": 1},
@@ -215,5 +215,5 @@ def test_missing_values_in_category_columns_show_as_empty():
     new = pd.DataFrame(
         {"encounter_id": ["A"], "date": pd.to_datetime(["2025-01-01"]), "city": pd.Categorical([None], ["Boise"])}
     )
-    added = uploads.added_rows(new, store.diff_records(None, new))
+    added = contributor_files.added_rows(new, store.diff_records(None, new))
     assert added.to_dict("records") == [{"encounter_id": "A", "date": "2025-01-01", "city": ""}]

@@ -10,7 +10,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from dashboard.briefing.upload import ALL_AREAS, MAX_UPLOAD_MB, read_boundary_upload
+from dashboard.briefing.boundary_file import ALL_AREAS, MAX_UPLOAD_MB, read_boundary_upload
 from dashboard.geo import BoundaryError
 
 BOX = [[-93.30, 44.96], [-93.24, 44.96], [-93.24, 45.00], [-93.30, 45.00], [-93.30, 44.96]]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from explore_support import make_dataset
 
-from dashboard.explore import aggregate, records, summaries
+from dashboard.explore import aggregate, record_text, summaries
 
 
 @pytest.mark.parametrize(
@@ -21,7 +21,7 @@ from dashboard.explore import aggregate, records, summaries
     ],
 )
 def test_date_text_never_shows_more_precision_than_known(date, precision, expected):
-    assert records.date_text(pd.Timestamp(date), precision) == expected
+    assert record_text.date_text(pd.Timestamp(date), precision) == expected
 
 
 @pytest.mark.parametrize(
@@ -34,7 +34,7 @@ def test_date_text_never_shows_more_precision_than_known(date, precision, expect
     ],
 )
 def test_place_text(row, expected):
-    assert records.place_text(row) == expected
+    assert record_text.place_text(row) == expected
 
 
 def test_table_frame_has_the_reading_columns_and_only_http_links():
@@ -43,15 +43,15 @@ def test_table_frame_has_the_reading_columns_and_only_http_links():
         {"sources": "javascript:alert(1) | Police report"},
         {"force_types": "", "date": "2025-03-01", "date_precision": "month"},
     )
-    frame = records.table_frame(ds.records)
-    assert list(frame.columns) == list(records.TABLE_COLUMNS)
+    frame = record_text.table_frame(ds.records)
+    assert list(frame.columns) == list(record_text.TABLE_COLUMNS)
     assert frame["source"][0] == "https://example.org/a" and pd.isna(frame["source"][1])
     assert frame["force"][2] == "not recorded" and frame["date"][2] == "2025-03"
 
 
 def test_table_frame_cells_cannot_run_as_formulas():
     ds = make_dataset({"city": "=HYPERLINK(1)", "encounter_id": "@x", "agencies": "-FBI"})
-    row = records.table_frame(ds.records).iloc[0]
+    row = record_text.table_frame(ds.records).iloc[0]
     assert row["place"] == "'=HYPERLINK(1), MN" and row["id"] == "'@x" and row["agencies"] == "'-FBI"
 
 
@@ -67,7 +67,7 @@ def test_detail_has_every_source_the_response_and_precision_notes():
             "possible_duplicate_of": "T-9",
         }
     )
-    d = records.detail(ds.records.iloc[0].to_dict())
+    d = record_text.detail(ds.records.iloc[0].to_dict())
     assert d["id"] == "T-1"
     assert d["sources"] == [
         ("https://example.org/a", True),
