@@ -74,3 +74,13 @@ def pct(x, lang: str = DEFAULT) -> str:
 
 def day(d: date, lang: str = DEFAULT, style: str = "medium") -> str:
     return format_date(d, style, locale=LOCALES[lang])
+
+
+def month(ts, lang: str = DEFAULT, short: bool = False) -> str:
+    """A month in words: "March 2025" / "marzo de 2025", or short: "Mar 2025" / "mar 2025"."""
+    import pandas as pd
+
+    ts = pd.Timestamp(ts)
+    if lang == "en":
+        return f"{ts:%b %Y}" if short else f"{ts:%B %Y}"
+    return format_date(ts.date(), "LLL y" if short else "LLLL 'de' y", locale=LOCALES[lang])

@@ -15,9 +15,8 @@ from babel.dates import format_date
 from dashboard.briefing.compute import Breakdown, Briefing
 from dashboard.briefing.text import figure_label
 from dashboard.explore.coverage import FULL, Coverage
-from dashboard.explore.figures import short_month
 from dashboard.explore.summaries import tr
-from dashboard.i18n import LOCALES, num, t
+from dashboard.i18n import LOCALES, month, num, t
 from dashboard.schema import load_schema
 
 NOW, BEFORE = "#1f4e79", "#a9bfd6"
@@ -179,7 +178,7 @@ def timeline_svg(b: Briefing, width: int = 700, height: int = 250, heading: bool
             if b.lang == "en":
                 label = d.strftime("%b %Y") if b.timeline_unit == "month" else d.strftime("%d %b")
             elif b.timeline_unit == "month":
-                label = short_month(d, b.lang)
+                label = month(d, b.lang, short=True)
             else:
                 label = format_date(d, "d MMM", locale=LOCALES[b.lang])
             body.append(_text(cx, y1 + 14, label, 9, "middle", MUTED))

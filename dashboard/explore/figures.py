@@ -16,10 +16,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 from _plotly_utils.utils import to_typed_array_spec
-from babel.dates import format_date
 from plotly.colors import sample_colorscale
 
-from dashboard.i18n import LOCALES, num, t, term
+from dashboard.i18n import month, num, t, term
 from dashboard.schema import load_schema
 
 NOT_RECORDED = "not recorded"
@@ -231,18 +230,14 @@ def fast_figure(data: list[dict], layout: dict) -> FrozenFigure:
     return FrozenFigure({"data": data, "layout": layout})
 
 
-def short_month(ts, lang: str = "en") -> str:
-    """ "Mar 2025" / "mar 2025"."""
-    ts = pd.Timestamp(ts)
-    return f"{ts:%b %Y}" if lang == "en" else format_date(ts.date(), "LLL y", locale=LOCALES[lang])
-
-
 def period_label(ts, freq: str, lang: str = "en") -> str:
     """A timeline bar's period in words: "mar 2025", "semana del 3 mar 2025"."""
     ts = pd.Timestamp(ts)
     if freq == "month":
-        return short_month(ts, lang)
-    return t("week of {date}", lang, date=f"{ts:%d %b %Y}" if lang == "en" else f"{ts.day} {short_month(ts, lang)}")
+        return month(ts, lang, short=True)
+    return t(
+        "week of {date}", lang, date=f"{ts:%d %b %Y}" if lang == "en" else f"{ts.day} {month(ts, lang, short=True)}"
+    )
 
 
 def month_ticks(first, last, lang: str, most: int = 6) -> dict:
@@ -253,7 +248,7 @@ def month_ticks(first, last, lang: str, most: int = 6) -> dict:
     return {
         "tickmode": "array",
         "tickvals": [m.strftime("%Y-%m-%d") for m in months],
-        "ticktext": [short_month(m, lang) for m in months],
+        "ticktext": [month(m, lang, short=True) for m in months],
     }
 
 

@@ -15,7 +15,7 @@ from dashboard import geo
 from dashboard.explore import mapgeo
 from dashboard.explore.aggregate import APPROXIMATE
 from dashboard.explore.filters import LIST_FILTERS, tr
-from dashboard.i18n import LOCALES, num, t, term
+from dashboard.i18n import LOCALES, month, num, t, term
 
 COUNTS = {
     "record": (tr("{n} record"), tr("{n} records")),
@@ -36,16 +36,10 @@ def _pick(n: int, one: str, many: str) -> str:
     return one if n == 1 else many
 
 
-def month_name(ts, lang: str = "en") -> str:
-    """ "March 2025" / "marzo de 2025"."""
-    ts = pd.Timestamp(ts)
-    return f"{ts:%B %Y}" if lang == "en" else format_date(ts.date(), "LLLL 'de' y", locale=LOCALES[lang])
-
-
 def _period(ts, freq: str, lang: str = "en") -> str:
     ts = pd.Timestamp(ts)
     if freq == "month":
-        return month_name(ts, lang)
+        return month(ts, lang)
     when = f"{ts.day} {ts:%B %Y}" if lang == "en" else format_date(ts.date(), "long", locale=LOCALES[lang])
     return t("the week of {date}", lang, date=when)
 

@@ -16,15 +16,15 @@ import pyarrow as pa
 import streamlit as st
 
 from dashboard import i18n
-from dashboard.explore import aggregate, export, figures, mapfig, mapgeo, mappreview, record_text, summaries
+from dashboard.explore import aggregate, export, figures, mapfig, mappreview, mapview, record_text, summaries
 from dashboard.explore import filters as flt
 from dashboard.explore.data import MULTI_COLUMNS
+from dashboard.explore.mapview import readable
 from dashboard.explore.summaries import tr
 from dashboard.schema import load_schema
 from dashboard.views import common, still_map
 from dashboard.views.common import t
 
-POINT_BUDGET = 3000
 PAGE_SIZE = 50
 MAP_MODES = {
     "points": tr("Points or hexagons"),
@@ -84,49 +84,11 @@ def _headline(name: str, version: int, filters: flt.Filters) -> dict:
     return aggregate.headline(common.dataset_at(name, version), _mask(name=name, version=version, filters=filters))
 
 
-def _readable(table: pd.DataFrame, lang: str, values: tuple[str, ...] = ()) -> pa.Table:
-    """A table of numbers for a reader: headers in the language, taxonomy values (in `values`) too.
-
-    Given back as an Arrow table: st.dataframe converts a pandas frame on every rerun (~3 ms each,
-    six tables a page), an Arrow table it only writes out."""
-    if lang != "en":
-        table = table.assign(**{c: table[c].astype(str).map(lambda v: i18n.term(v, lang)) for c in values})
-        table = table.rename(columns={c: i18n.t(str(c), lang) for c in table.columns})
-    return pa.Table.from_pandas(table, preserve_index=False)
-
-
 @st.cache_resource(max_entries=64, show_spinner=False, hash_funcs=common.HASH_FILTERS)
 def _map(name: str, version: int, filters: flt.Filters, mode: str, lang: str = "en", detail: str = "bands") -> dict:
     """The map figure, its sentence, its numbers, and what a selection needs to find records."""
     ds, m = common.dataset_at(name, version), _mask(name=name, version=version, filters=filters)
-    ext = aggregate.map_extent(ds, m)
-    view, total = ext["view"], int(m.sum())
-    if mode == "points":
-        xs = mapfig.x_scale(view)
-        kind, frame = aggregate.map_points(ds, m, POINT_BUDGET, mapfig.hex_size_for(view), xs)
-        if kind == "points":
-            fig = mapfig.points_figure(frame, view, lang, bands=detail == "bands")
-        else:
-            fig = mapfig.cells_figure(frame, view, lang)
-        sentence = summaries.map_sentence(kind, frame, total, ext["outside"], lang)
-        if kind == "points":
-            table = frame.assign(force_level=frame["force_level"].astype(str).replace("", "not recorded"))
-            table = table.groupby(["force_level", "location_precision"], observed=True).size()
-            table = table.rename("records").reset_index().sort_values("records", ascending=False)
-            table = _readable(table, lang, ("force_level", "location_precision"))
-        else:
-            table = frame.sort_values("records", ascending=False).head(200)[["latitude", "longitude", "records"]]
-            table = _readable(table, lang)
-        return {"fig": fig, "kind": kind, "sentence": sentence, "table": table, "attrs": dict(frame.attrs)}
-    counts = aggregate.counts_by_area(ds, m, mode)
-    column = counts.columns[0]
-    box = mapgeo.bounds(mode, counts[column].tolist())
-    wide = box is None or mode == "state" or (box[1] - box[0]) > 0.6 * (mapgeo.CONUS[1] - mapgeo.CONUS[0])
-    area_view = view if wide else _padded(box)
-    fig = mapfig.choropleth_figure(counts, mode, area_view, lang)
-    table = counts.assign(name=[mapgeo.area_name(mode, i) for i in counts[column]])[["name", column, "records"]]
-    sentence = summaries.area_sentence(counts, mode, total, lang)
-    return {"fig": fig, "kind": mode, "sentence": sentence, "table": _readable(table, lang)}
+    return mapview.map_view(ds, m, mode, lang, detail)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False, hash_funcs=common.HASH_FILTERS)
@@ -145,11 +107,6 @@ def _still_first_run() -> None:
     st.button(t("Show the interactive map and charts"), key="x_charts")
 
 
-def _padded(box):
-    pad = max(0.2, (box[1] - box[0]) * 0.06)
-    return (box[0] - pad, box[1] + pad, box[2] - pad / 2, box[3] + pad / 2)
-
-
 @st.cache_resource(max_entries=64, show_spinner=False, hash_funcs=common.HASH_FILTERS)
 def _timeline(
     name: str, version: int, filters: flt.Filters, freq: str, lang: str = "en", detail: str = "bands"
@@ -165,7 +122,7 @@ def _timeline(
     return {
         "fig": figures.timeline_figure(tl, freq, lang, operations, ds.coverage, bands=detail == "bands"),
         "sentence": summaries.timeline_sentence(tl, freq, tl.attrs["too_coarse"], lang, operations, ds.coverage),
-        "table": _readable(table, lang),
+        "table": readable(table, lang),
         "too_coarse": tl.attrs["too_coarse"],
     }
 
@@ -178,7 +135,7 @@ def _breakdown(name: str, version: int, filters: flt.Filters, column: str, noun:
     return {
         "fig": figures.bar_figure(counts, noun, lang, APART.get(column, ())) if len(counts) else None,
         "sentence": summaries.breakdown_sentence(counts, noun, int(m.sum()), multi, lang),
-        "table": _readable(counts.rename(columns={"value": noun}), lang, (noun,)),
+        "table": readable(counts.rename(columns={"value": noun}), lang, (noun,)),
     }
 
 
