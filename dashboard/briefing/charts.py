@@ -66,14 +66,7 @@ def _heading(b: Briefing, title: str, width: int) -> tuple[list[str], int]:
             period=b.period.label(lang),
             compare=b.compare.label(lang),
         ),
-        t(
-            "Data: {title}, version {version}, as of {as_of} · license: {license}",
-            lang,
-            title=t(b.dataset_title, lang),
-            version=b.version,
-            as_of=b.as_of_label(),
-            license=b.license,
-        ),
+        t("Data: {title}, version {version}, as of {as_of} · license: {license}", lang, **b.data_values()),
     )
     if b.compilation:
         lines += (t("Counts of reported encounters, not of all encounters (see the dashboard's Methodology).", lang),)

@@ -161,6 +161,16 @@ class Briefing:
             **values,
         )
 
+    def data_values(self) -> dict:
+        """The dataset's title, version, as-of date and license, for the sentences that name them."""
+        lang = self.lang
+        return {
+            "title": t(self.dataset_title, lang),
+            "version": self.version,
+            "as_of": self.as_of_label(),
+            "license": self.license,
+        }
+
     def footnote_numbers(self, record: Record) -> list[int]:
         index = {s: n for n, s in enumerate(self.footnotes(), start=1)}
         return [index[s] for s in record.sources]

@@ -65,6 +65,21 @@ def _scatter(traces: list[dict], **trace) -> None:
     traces.append({"type": "scatter", **trace})
 
 
+def _filled(traces: list[dict], px, py, colour: str, label: str, edge: str) -> None:
+    """One legend entry of filled shapes (hexagons or areas of one count bin), outlines joined by gaps."""
+    _scatter(
+        traces,
+        x=px,
+        y=py,
+        mode="lines",
+        fill="toself",
+        fillcolor=colour,
+        line={"color": edge, "width": 0.5},
+        name=label,
+        hoverinfo="skip",
+    )
+
+
 def _start(view, layers: dict, legend_title: str) -> tuple[list[dict], dict]:
     """The map's layout (view fitted, axes hidden, latitude stretched by 1/cos(latitude):
     equirectangular) and the boundary-layer traces, drawn first so the data sits on top."""
@@ -228,17 +243,7 @@ def cells_figure(cells: pd.DataFrame, view, lang: str = "en") -> go.Figure:
         if part.empty:
             continue
         px, py = _hexagons(part["longitude"].to_numpy(), part["latitude"].to_numpy(), size, xs)
-        _scatter(
-            traces,
-            x=px,
-            y=py,
-            mode="lines",
-            fill="toself",
-            fillcolor=colour,
-            line={"color": "rgba(255,255,255,0.6)", "width": 0.5},
-            name=label,
-            hoverinfo="skip",
-        )
+        _filled(traces, px, py, colour, label, edge="rgba(255,255,255,0.6)")
     approx = cells["approximate"].to_numpy() if "approximate" in cells else np.zeros(len(cells), dtype=int)
     hollow = approx * 2 > counts  # most of the cell's records are placed only to a city, county or region
     keys = np.array([f"{float(x)!r},{float(y)!r}" for x, y in zip(cells["longitude"], cells["latitude"], strict=True)])
@@ -304,17 +309,7 @@ def choropleth_figure(counts: pd.DataFrame, level: str, view, lang: str = "en") 
             if not ids:
                 continue
             px, py = mapgeo.area_xy(level, ids, tol)
-            _scatter(
-                traces,
-                x=px,
-                y=py,
-                mode="lines",
-                fill="toself",
-                fillcolor=colour,
-                line={"color": "#666666", "width": 0.5},
-                name=label,
-                hoverinfo="skip",
-            )
+            _filled(traces, px, py, colour, label, edge="#666666")
         cents = mapgeo.centroids(level)
         ids = counts[column].tolist()
         _scatter(

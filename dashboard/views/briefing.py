@@ -272,29 +272,14 @@ def _exports(b: Briefing, base_url: str) -> None:
     stem = text.file_stem(b)
     memo = text.to_text(b, base_url)
     cols = st.columns([1, 1, 1, 3])
-    cols[0].download_button(
-        t("PDF (letter)"),
-        data=lambda: output.briefing_pdf(b, base_url),
-        file_name=f"{stem}.pdf",
-        mime="application/pdf",
-        icon=":material/picture_as_pdf:",
-        on_click="ignore",
-        key="b_pdf",
-    )
-    cols[1].download_button(
-        t("Text for a memo"), memo, file_name=f"{stem}.txt", mime="text/plain", on_click="ignore", key="b_txt"
-    )
+    pdf = lambda: output.briefing_pdf(b, base_url)  # noqa: E731  (made only when the button is pressed)
+    common.download(cols[0], t("PDF (letter)"), pdf, f"{stem}.pdf", "b_pdf", icon=":material/picture_as_pdf:")
+    common.download(cols[1], t("Text for a memo"), memo, f"{stem}.txt", "b_txt", icon=None)
     with cols[2].popover(t("Charts (PNG)")):
         st.caption(t("Each chart on its own, titled with the area, dates and dataset."))
         for part in ["timeline", "map", *(p.column for p in b.breakdowns)]:
-            st.download_button(
-                charts.chart_title(part, b),
-                data=lambda n=part: output.chart_pngs(b, [n])[n],
-                file_name=f"{stem}-{part}.png",
-                mime="image/png",
-                on_click="ignore",
-                key=f"b_png_{part}",
-            )
+            png = lambda n=part: output.chart_pngs(b, [n])[n]  # noqa: E731
+            common.download(st, charts.chart_title(part, b), png, f"{stem}-{part}.png", f"b_png_{part}", icon=None)
     with st.expander(t("Link to this briefing, and text to copy into a memo")):
         st.caption(t("This link reopens the same briefing (area, dates and filters):"))
         st.code(text.permalink(b, base_url), language=None)

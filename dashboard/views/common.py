@@ -338,3 +338,19 @@ def fmt_int(n: int | None) -> str:
 
 def fmt_share(x: float | None) -> str:
     return "–" if x is None else f"{x:.0%}"
+
+
+MIME = {
+    "csv": "text/csv",
+    "geojson": "application/geo+json",
+    "pdf": "application/pdf",
+    "txt": "text/plain",
+    "png": "image/png",
+}
+
+
+def download(container, label: str, data, file_name: str, key: str, icon: str | None = ":material/download:") -> None:
+    """A download button that does not rerun the page when pressed; the file's type from its name.
+    `data` may be a function, called only when the button is pressed."""
+    mime = MIME[file_name.rsplit(".", 1)[-1]]
+    container.download_button(label, data, file_name=file_name, mime=mime, on_click="ignore", icon=icon, key=key)

@@ -343,16 +343,19 @@ def _check(stored: Path, mapping: Path | None, source: str):
     return prepared
 
 
+def _counts(figures: dict[str, int]) -> None:
+    """A row of counts, one metric each."""
+    for col, (label, n) in zip(st.columns(len(figures)), figures.items(), strict=True):
+        col.metric(label, f"{n:,}")
+
+
 def _report(prepared, name: str) -> None:
     st.subheader("Validation report")
     st.text(prepared.report.describe())
     for note in prepared.notes:
         st.text(f"Note: {note}")
     c = prepared.counts()
-    cols = st.columns(3)
-    cols[0].metric("Rows in", f"{c['rows_in']:,}")
-    cols[1].metric("Valid", f"{c['rows_valid']:,}")
-    cols[2].metric("Invalid", f"{c['rows_invalid']:,}")
+    _counts({"Rows in": c["rows_in"], "Valid": c["rows_valid"], "Invalid": c["rows_invalid"]})
     problems = prepared.problems
     if problems.empty:
         st.success("Every row is valid.", icon=":material/check:")
@@ -371,23 +374,19 @@ def _report(prepared, name: str) -> None:
     if len(shown) > MAX_SHOWN:
         st.caption(f"The first {MAX_SHOWN:,} problems are shown; the download has all {len(shown):,}.")
     dl = st.columns(2)
-    dl[0].download_button(
+    common.download(
+        dl[0],
         "Download these problems (CSV)",
         lambda: contributor_files.safe_csv(shown),
-        file_name=f"{name}-problems.csv",
-        mime="text/csv",
-        on_click="ignore",
-        icon=":material/download:",
-        key="contribute_download_problems",
+        f"{name}-problems.csv",
+        "contribute_download_problems",
     )
-    dl[1].download_button(
+    common.download(
+        dl[1],
         "Download the invalid rows with their problems (CSV)",
         lambda: contributor_files.safe_csv(prepared.quarantine()),
-        file_name=f"{name}-invalid-rows.csv",
-        mime="text/csv",
-        on_click="ignore",
-        icon=":material/download:",
-        key="contribute_download_invalid",
+        f"{name}-invalid-rows.csv",
+        "contribute_download_invalid",
     )
     with st.expander("Problems grouped by column, value and reason"):
         st.dataframe(problem_summary(shown).head(MAX_SHOWN), hide_index=True, width="stretch")
@@ -412,10 +411,7 @@ def _preview(prepared, old, changes: store.Changes, name: str, version: int | No
     else:
         st.caption(f"{name} has no published version yet: every valid record would be added.")
     s = changes.summary()
-    cols = st.columns(3)
-    cols[0].metric("Added", f"{s['added']:,}")
-    cols[1].metric("Changed", f"{s['changed']:,}")
-    cols[2].metric("Removed", f"{s['removed']:,}")
+    _counts({"Added": s["added"], "Changed": s["changed"], "Removed": s["removed"]})
     if s["removed"]:
         st.warning(
             f"{s['removed']:,} published records are not in this file: publishing removes them from the dataset.",
@@ -551,12 +547,10 @@ def _audit(root: Path, name: str) -> None:
         hide_index=True,
         width="stretch",
     )
-    st.download_button(
+    common.download(
+        st,
         "Download the audit log (CSV)",
         lambda: contributor_files.safe_csv(frame),
-        file_name=f"{name}-audit.csv",
-        mime="text/csv",
-        on_click="ignore",
-        icon=":material/download:",
-        key="contribute_download_audit",
+        f"{name}-audit.csv",
+        "contribute_download_audit",
     )

@@ -445,24 +445,12 @@ def _downloads(dataset, filters: flt.Filters, total: int) -> None:
     n = i18n.num(total, common.lang())
     c1, c2 = st.columns(2)
     stem = f"{dataset.name}-v{dataset.version}-filtered"
-    c1.download_button(
-        t("Download CSV ({n} records)", n=n),
-        data=_export(dataset.name, dataset.version, filters, "csv"),
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        on_click="ignore",
-        icon=":material/download:",
-        key="x_csv",
-    )
-    c2.download_button(
-        t("Download GeoJSON ({n} records)", n=n),
-        data=_export(dataset.name, dataset.version, filters, "geojson"),
-        file_name=f"{stem}.geojson",
-        mime="application/geo+json",
-        on_click="ignore",
-        icon=":material/download:",
-        key="x_geojson",
-    )
+    for col, fmt, label in (
+        (c1, "csv", t("Download CSV ({n} records)", n=n)),
+        (c2, "geojson", t("Download GeoJSON ({n} records)", n=n)),
+    ):
+        data = _export(dataset.name, dataset.version, filters, fmt)
+        common.download(col, label, data, f"{stem}.{fmt}", f"x_{fmt}")
     st.caption(
         t(
             "Downloads hold the records in the table (all pages). Cells that a spreadsheet would run as a formula "
