@@ -45,6 +45,7 @@ def headline(dataset: Dataset, m: np.ndarray) -> dict:
     place_known = int(np.count_nonzero(m & ~dataset.category_lookup("place_type", ("",))))
     sensitive = int(np.count_nonzero(m & dataset.rows_with("place_type", schema.taxonomies["place_types"].sensitive)))
     citizens = int(np.count_nonzero(m & dataset.rows_with("targeted_groups", (US_CITIZEN,))))
+    groups_known = int(np.count_nonzero(m & ~dataset.category_lookup("targeted_groups", ("",))))
     return {
         "encounters": n,
         "people_affected": int(np.sum(dataset.people, where=people_known)),
@@ -59,6 +60,7 @@ def headline(dataset: Dataset, m: np.ndarray) -> dict:
         "sensitive_share": sensitive / place_known if place_known else None,
         "us_citizens": citizens,
         "us_citizen_share": citizens / n if n else None,
+        "groups_recorded": groups_known,  # none: the dataset does not say who was involved (an official record)
     }
 
 

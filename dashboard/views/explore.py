@@ -269,6 +269,7 @@ def _headline_figures(h: dict) -> None:
             "of the {n} matching records whose reports say what kind of place it was.",
             n=i18n.num(h["place_recorded"], lang),
         ),
+        recorded=h["place_recorded"] > 0,
     )
     _count_and_share(
         cols[1],
@@ -279,12 +280,14 @@ def _headline_figures(h: dict) -> None:
             "Matching records whose reports say a US citizen was among the people stopped, held or hurt; the share "
             "is of all matching records. Others may have involved citizens without a report saying so."
         ),
+        recorded=h["groups_recorded"] > 0,
     )
 
 
-def _count_and_share(col, label: str, n: int, share: float | None, help_text: str) -> None:
-    """A headline figure written "20 (7%)"; `label` and `help_text` are already in the page's language."""
-    value = t("{n} ({share})", n=i18n.num(n, common.lang()), share=common.fmt_share(share))
+def _count_and_share(col, label: str, n: int, share: float | None, help_text: str, recorded: bool = True) -> None:
+    """A headline figure written "20 (7%)"; "–" where the matching records do not record it at all
+    (a zero there would read as "none"). `label` and `help_text` are already in the page's language."""
+    value = t("{n} ({share})", n=i18n.num(n, common.lang()), share=common.fmt_share(share)) if recorded else "–"
     col.metric(label, value, help=help_text)
 
 

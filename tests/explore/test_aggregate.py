@@ -206,3 +206,14 @@ def test_table_pages_of_a_sparse_filter_over_many_records_are_the_same_with_the_
         assert pages == same_pages == -(-int(m.sum()) // 50)
         assert fast["encounter_id"].tolist() == plain["encounter_id"].tolist()
         assert set(fast["state"]) == {"MN"}
+
+
+def test_headline_says_when_place_and_people_are_not_recorded_at_all():
+    """An official record (the FOIA arrests) says neither where nor who: Explore then shows "–", not 0."""
+    ds = make_dataset({}, {})
+    h = aggregate.headline(ds, np.ones(2, dtype=bool))
+    assert h["place_recorded"] == 0 and h["groups_recorded"] == 0
+    ds = make_dataset({"place_type": "school or school bus stop", "targeted_groups": "US citizen; student/minor"}, {})
+    h = aggregate.headline(ds, np.ones(2, dtype=bool))
+    assert (h["sensitive_places"], h["sensitive_share"], h["us_citizens"], h["us_citizen_share"]) == (1, 1.0, 1, 0.5)
+    assert h["place_recorded"] == 1 and h["groups_recorded"] == 1
