@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from dashboard import store
 from dashboard.paths import datasets_dir
 
@@ -67,6 +69,10 @@ def cmd_publish(args) -> int:
         import yaml
 
         metadata = yaml.safe_load(Path(args.metadata).read_text(encoding="utf-8"))
+    refusal = _removal_refusal(prepared, datasets_dir(args.data_dir), args.dataset, args.allow_removals)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return EXIT_UNUSABLE
     manifest = publish_prepared(prepared, datasets_dir(args.data_dir), args.dataset, who=args.who, metadata=metadata)
     ch = manifest["changes"]
     print(
@@ -79,6 +85,28 @@ def cmd_publish(args) -> int:
         qpath = store.version_dir(datasets_dir(args.data_dir), args.dataset, manifest["version"]) / "quarantine.csv"
         print(f"quarantined rows and their reasons: {qpath}")
     return EXIT_OK
+
+
+MOST = 0.5  # a publish that removes more than this share of the published records needs --allow-removals
+
+
+def _removal_refusal(prepared, root: Path, name: str, allowed: bool) -> str:
+    """Why a publish is refused without --allow-removals: it would empty the dataset, or remove most of it
+    (a header-only file, a file whose rows are all invalid, the wrong file). "" when it may go ahead."""
+    if allowed:
+        return ""
+    published = store.published_ids(root, name)
+    if published.empty:
+        return ""
+    kept = prepared.records["encounter_id"] if prepared.records is not None else pd.Series([], dtype=object)
+    removed = int((~published.isin(kept)).sum())
+    if removed == 0 or (len(kept) and removed <= MOST * len(published)):
+        return ""
+    return (
+        f"refused: publishing {prepared.source} would remove {removed:,} of the {len(published):,} records "
+        f"published in {name} and keep {len(kept):,} valid rows. Check the file (encounters diff shows what "
+        f"would change); if removing them is what you mean, publish again with --allow-removals."
+    )
 
 
 def cmd_diff(args) -> int:
@@ -212,6 +240,11 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "publish":
             p.add_argument("--who", default="", help="who publishes (recorded in the audit log)")
             p.add_argument("--metadata", help="a YAML file of dataset metadata, used when the dataset is new")
+            p.add_argument(
+                "--allow-removals",
+                action="store_true",
+                help="publish even if the file removes most (or all) of the published records",
+            )
 
     p = add("history", cmd_history, "list the versions of a dataset")
     p.add_argument("--dataset", required=True)

@@ -105,6 +105,16 @@ def load_records(root: Path, name: str, version: int | None = None) -> pd.DataFr
     return pd.read_parquet(version_dir(root, name, version) / "records.parquet")
 
 
+def published_ids(root: Path, name: str) -> pd.Series:
+    """The current version's encounter ids (empty when nothing is published): read alone, not the records."""
+    version = current_version(root, name)
+    if version is None:
+        return pd.Series([], dtype=object)
+    return pd.read_parquet(version_dir(root, name, version) / "records.parquet", columns=["encounter_id"])[
+        "encounter_id"
+    ]
+
+
 def read_metadata(root: Path, name: str) -> dict:
     path = dataset_dir(root, name) / "metadata.yaml"
     meta = dict(METADATA_TEMPLATE, title=name)

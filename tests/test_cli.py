@@ -167,3 +167,38 @@ def test_codebook_lists_every_column_and_missing_shares(tmp_path, capsys):
     targeted = next(line for line in out.splitlines() if line.startswith("| targeted_groups |"))
     assert targeted.rstrip().endswith("| 100.0% |")
     assert '"weapon displayed"' in out or "| weapon displayed |" in out
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param("header", id="header-only"),
+        pytest.param("all-invalid", id="every-row-invalid"),
+        pytest.param("other-ids", id="most-records-removed"),
+    ],
+)
+def test_a_publish_that_would_empty_or_gut_a_dataset_is_refused_without_the_flag(tmp_path, capsys, content):
+    ds = str(tmp_path / "ds")
+    assert run(capsys, "--data-dir", ds, "publish", str(canonical_file(tmp_path, n=5)), "--dataset", "t")[0] == 0
+    good = pd.read_csv(canonical_file(tmp_path, n=5), dtype=str)
+    if content == "header":
+        bad = good.head(0)
+    elif content == "all-invalid":
+        bad = good.assign(date="not a date")
+    else:
+        bad = pd.concat([good.head(1), good.head(1).assign(encounter_id="NEW-1")])
+    path = tmp_path / "bad.csv"
+    bad.to_csv(path, index=False)
+    code, _, err = run(capsys, "--data-dir", ds, "publish", str(path), "--dataset", "t")
+    assert code == 2 and "refused" in err and "--allow-removals" in err
+    assert store.current_version(tmp_path / "ds", "t") == 1 and len(store.load_records(tmp_path / "ds", "t")) == 5
+    code, _, _ = run(capsys, "--data-dir", ds, "publish", str(path), "--dataset", "t", "--allow-removals")
+    assert code == 0 and store.current_version(tmp_path / "ds", "t") == 2
+
+
+def test_a_publish_that_removes_a_few_records_needs_no_flag(tmp_path, capsys):
+    ds = str(tmp_path / "ds")
+    assert run(capsys, "--data-dir", ds, "publish", str(canonical_file(tmp_path, n=5)), "--dataset", "t")[0] == 0
+    four = canonical_file(tmp_path, n=4, name="four.csv")
+    assert run(capsys, "--data-dir", ds, "publish", str(four), "--dataset", "t")[0] == 0
+    assert len(store.load_records(tmp_path / "ds", "t")) == 4

@@ -16,6 +16,7 @@ from dashboard import store
 
 def _publish(ds, path, **kwargs):
     args = [sys.executable, "-m", "dashboard.cli", "--data-dir", str(ds), "publish", str(path), "--dataset", "t"]
+    args.append("--allow-removals")  # each file here replaces the other's records on purpose
     return subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
 
 
