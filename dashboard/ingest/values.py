@@ -33,8 +33,19 @@ def is_missing(raw: str, schema: Schema, taxonomy: Taxonomy | None = None) -> bo
     return token in schema.missing_tokens
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2100  # the dates a record can hold (publishing stores nanosecond timestamps)
+
+
 def parse_date(raw: str) -> tuple[date | None, str | None, str | None]:
-    """(date, implied precision, reason). '2025-03' implies month, '2025' implies year."""
+    """(date, implied precision, reason). '2025-03' implies month, '2025' implies year. A date outside
+    FIRST_YEAR..LAST_YEAR is refused here, for its row alone, so publishing never meets one."""
+    found, implied, reason = _parse_date(raw)
+    if found is not None and not FIRST_YEAR <= found.year <= LAST_YEAR:
+        return None, None, f'"{squash(raw)}" is outside the years {FIRST_YEAR} to {LAST_YEAR} that a record can hold'
+    return found, implied, reason
+
+
+def _parse_date(raw: str) -> tuple[date | None, str | None, str | None]:
     text = squash(raw)
     head = text[:10] if re.match(r"^\d{4}-\d{2}-\d{2}[T ]", text) else text
     for fmt in _DATE_FORMATS:
@@ -47,7 +58,7 @@ def parse_date(raw: str) -> tuple[date | None, str | None, str | None]:
             return datetime.strptime(text, fmt).date(), "month", None
         except ValueError:
             pass
-    if re.fullmatch(r"\d{4}", text) and 1900 < int(text) < 2100:
+    if re.fullmatch(r"\d{4}", text):
         return date(int(text), 1, 1), "year", None
     return None, None, f'"{text}" is not a date; write it as YYYY-MM-DD, e.g. 2025-06-14'
 

@@ -34,7 +34,7 @@ def test_a_valid_row_has_no_problem():
         pytest.param({"encounter_type": "picnic"}, "encounter_type", "not a known encounter type", id="type-unknown"),
         pytest.param({"verification": "rumour"}, "verification", "not a known verification level", id="verification"),
         pytest.param({"date": "14/31/2025"}, "date", "is not a date", id="date-bad"),
-        pytest.param({"date": "2999-01-01"}, "date", "is in the future", id="date-future"),
+        pytest.param({"date": "2099-01-01"}, "date", "is in the future", id="date-future"),
         pytest.param({"date": ""}, "date", "is empty", id="date-empty"),
         pytest.param({"state": "XX"}, "state", "not a known state code", id="state"),
         pytest.param({"county_fips": "123"}, "county_fips", "not a 5-digit county FIPS", id="fips"),
@@ -159,3 +159,22 @@ def test_read_error_rejects_the_row_with_its_reason():
     problems = validate(frame, source="t.csv").problems
     assert problems["row"].tolist() == [3]
     assert "12 fields" in problems["reason"].iloc[0]
+
+
+@pytest.mark.parametrize("raw", ["1492-10-12", "1600", "2262-04-12", "3/4/1066"])
+def test_a_date_outside_the_years_a_record_holds_costs_its_row_only(raw):
+    from dashboard.ingest.values import parse_date
+
+    found, _, reason = parse_date(raw)
+    assert found is None and "outside the years 1900 to 2100" in reason
+
+
+def test_a_file_with_a_date_before_1677_publishes_its_other_rows(tmp_path):
+    from support import rows, write_csv
+
+    from dashboard.ingest.pipeline import prepare, publish_prepared
+
+    path = write_csv(tmp_path / "old.csv", rows({"encounter_id": "A-1", "date": "1492-10-12"}, {"encounter_id": "A-2"}))
+    prepared = prepare(path)
+    manifest = publish_prepared(prepared, tmp_path / "ds", "t")
+    assert (manifest["rows_published"], manifest["rows_quarantined"]) == (1, 1)
