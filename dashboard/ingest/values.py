@@ -143,6 +143,11 @@ def parse_fips(raw: str) -> Parsed:
     return None, f'"{text}" is not a 5-digit county FIPS code'
 
 
+# Characters a web address never holds unescaped (RFC 3986): a quote or an angle bracket in one is markup
+# trying to get out of an attribute ("https://x.org/a\"><script>"), and a space ends the address.
+_NOT_IN_URL = re.compile(r'[\s"<>`{}|\\^]')
+
+
 def parse_sources(raw: str) -> Parsed:
     """Web addresses or citations separated by ' | ' (or newlines)."""
     parts = [squash(p) for p in re.split(r"\s*\|\s*|\n", raw) if squash(p)]
@@ -154,7 +159,7 @@ def parse_sources(raw: str) -> Parsed:
             return None, f'"{part}" is not an allowed source address (only http and https)'
         if "://" in part or lower.startswith("www."):
             url = urlparse(part if "://" in part else "https://" + part)
-            if url.scheme not in ("http", "https") or not url.netloc or " " in part:
+            if url.scheme not in ("http", "https") or not url.netloc or _NOT_IN_URL.search(part):
                 return None, f'"{part}" is not a valid web address'
     return " | ".join(parts), None
 

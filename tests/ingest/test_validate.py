@@ -178,3 +178,15 @@ def test_a_file_with_a_date_before_1677_publishes_its_other_rows(tmp_path):
     prepared = prepare(path)
     manifest = publish_prepared(prepared, tmp_path / "ds", "t")
     assert (manifest["rows_published"], manifest["rows_quarantined"]) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "source",
+    ['https://x.org/a"><script>alert(1)</script>', "https://x.org/a<b>", "https://x.org/a`b", "https://x.org/{a}"],
+)
+def test_a_source_address_with_markup_characters_is_refused(source):
+    from dashboard.ingest.values import parse_sources
+
+    value, reason = parse_sources(source)
+    assert value is None and "is not a valid web address" in reason
+    assert parse_sources("https://example.org/report?a=1&b=%22x%22")[0] == "https://example.org/report?a=1&b=%22x%22"
