@@ -113,3 +113,10 @@ def test_unique_is_what_validation_enforces(tmp_path):
     )
     found = validate(frame, schema=schema).problems
     assert found[["row", "column"]].values.tolist() == [[3, "city"]]
+
+
+def test_every_text_column_a_contributor_fills_has_a_length_limit():
+    """A 100,000-character city was once published (issue 14): free text is bounded wherever it is typed in."""
+    schema = load_schema()
+    unbounded = [c.name for c in schema.input_columns if c.kind == "text" and not c.max_length]
+    assert not unbounded
