@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -16,11 +17,20 @@ from dashboard.paths import datasets_dir
 EXIT_OK, EXIT_INVALID_ROWS, EXIT_UNUSABLE = 0, 1, 2
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def say(text: object) -> None:
+    """Print text that may hold a file's values with control characters shown as \\xNN: an escape
+    sequence in a cell must not clear or retitle the contributor's terminal."""
+    print(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text)))
+
+
 def _print_problems(prepared, limit: int | None) -> None:
     problems = prepared.problems
     shown = problems if limit is None else problems.head(limit)
     for p in shown.itertuples(index=False):
-        print(f"{prepared.source}: row {p.row}, column {p.column}: {p.reason}")
+        say(f"{prepared.source}: row {p.row}, column {p.column}: {p.reason}")
     if limit is not None and len(problems) > limit:
         print(f"... and {len(problems) - limit:,} more problems (use --all to see every one, or --format json)")
 
@@ -43,9 +53,9 @@ def cmd_validate(args) -> int:
         }
         print(json.dumps(out, indent=1, default=str))
     else:
-        print(prepared.report.describe())
+        say(prepared.report.describe())
         for note in prepared.notes:
-            print(f"note: {note}")
+            say(f"note: {note}")
         _print_problems(prepared, None if args.all else 200)
         if args.mapping and not prepared.problems.empty:
             print("\nValues to fix in the file or to add to the mapping (value, how many rows, which rows):")
@@ -60,9 +70,9 @@ def cmd_publish(args) -> int:
     from dashboard.ingest.pipeline import prepare, publish_prepared
 
     prepared = prepare(args.path, mapping=args.mapping)
-    print(prepared.report.describe())
+    say(prepared.report.describe())
     for note in prepared.notes:
-        print(f"note: {note}")
+        say(f"note: {note}")
     _print_problems(prepared, 20)
     metadata = None
     if args.metadata:

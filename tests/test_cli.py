@@ -202,3 +202,12 @@ def test_a_publish_that_removes_a_few_records_needs_no_flag(tmp_path, capsys):
     four = canonical_file(tmp_path, n=4, name="four.csv")
     assert run(capsys, "--data-dir", ds, "publish", str(four), "--dataset", "t")[0] == 0
     assert len(store.load_records(tmp_path / "ds", "t")) == 4
+
+
+def test_terminal_escape_sequences_in_a_file_are_shown_not_obeyed(tmp_path, capsys):
+    """A cell holding ESC ]0;title BEL (retitle the window) or ESC [2J (clear the screen) is printed as text."""
+    frame = rows({"encounter_id": "E-1", "date": "\x1b]0;pwned\x07"}, {"encounter_id": "E-2", "state": "\x1b[2JMN"})
+    code, out, err = run(capsys, "validate", str(write_csv(tmp_path / "esc.csv", frame)))
+    assert code == 1
+    assert "\x1b" not in out + err and "\x07" not in out + err
+    assert "\\x1b]0;pwned\\x07" in out and "\\x1b[2JMN" in out
