@@ -213,12 +213,26 @@ def diff_records(old: pd.DataFrame | None, new: pd.DataFrame) -> Changes:
     return Changes(added, removed, changed)
 
 
-def _write_version(folder: Path, records: pd.DataFrame, quarantine: pd.DataFrame, changes: Changes, manifest: dict):
+CHANGES_ROW_GROUP = 16_384
+
+
+def changes_frame(changes: Changes, reasons: dict | None = None) -> pd.DataFrame:
+    """A version's changelog: one row per id added, changed or removed, sorted by id, with the reason the
+    publisher gave for that record (a report's reference) or None."""
+    frame = changes.frame()
+    frame["reason"] = frame["encounter_id"].map(reasons or {}).astype(object)
+    frame = frame.where(frame.notna(), None)
+    return frame.sort_values("encounter_id", kind="stable").reset_index(drop=True)
+
+
+def _write_version(folder: Path, records: pd.DataFrame, quarantine: pd.DataFrame, changes: pd.DataFrame, manifest: dict):
     tmp = folder.parent / f".tmp-{uuid.uuid4().hex}"
     tmp.mkdir(parents=True)
     records.to_parquet(tmp / "records.parquet", index=False, compression="zstd")
     quarantine.to_csv(tmp / "quarantine.csv", index=False)
-    changes.frame().to_parquet(tmp / "changes.parquet", index=False)
+    # Sorted by id in small row groups: reading one record's history skips every group but one
+    # (record_history reads each version's changelog of a million ids in milliseconds)
+    changes.to_parquet(tmp / "changes.parquet", index=False, row_group_size=CHANGES_ROW_GROUP)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
     for f in tmp.iterdir():
         with open(f, "rb") as handle:
@@ -282,7 +296,8 @@ def publish(
                 rows_quarantined=len(quarantine),
                 changes=changes.summary(),
             )
-            _write_version(version_dir(root, name, version), records, quarantine, changes, manifest)
+            changelog = changes_frame(changes, info.get("record_reasons"))
+            _write_version(version_dir(root, name, version), records, quarantine, changelog, manifest)
             _set_current(folder, version)
     except PublishBusy as exc:
         append_audit(root, name, dict(info, action=info.get("action", "publish"), result="refused", reason=str(exc)))
