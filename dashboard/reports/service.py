@@ -263,6 +263,9 @@ class Reports:
             row = self._drafted_row(report, data_dir, target, overrides)
             action = "accept report" if report.kind == "new" else "accept correction"
             manifest = publishing.publish_record(data_dir, target, row, report.ref, who, action)
+        except (store.StoreError, store.PublishBusy) as exc:  # a dataset name that cannot be, a busy dataset
+            self._unclaim(report.ref)
+            raise ReportError(str(exc)) from exc
         except BaseException:
             self._unclaim(report.ref)
             raise
