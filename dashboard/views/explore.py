@@ -17,10 +17,10 @@ import streamlit as st
 
 from dashboard import i18n
 from dashboard.explore import aggregate, export, figures, mapfig, mappreview, mapview, record_text, summaries
-from dashboard.explore.record_history import history_line, record_history
 from dashboard.explore import filters as flt
 from dashboard.explore.data import MULTI_COLUMNS
 from dashboard.explore.mapview import readable
+from dashboard.explore.record_history import history_line, record_history
 from dashboard.explore.summaries import tr
 from dashboard.schema import load_schema
 from dashboard.views import common, still_map

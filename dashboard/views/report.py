@@ -115,7 +115,9 @@ def _new_form(schema) -> reports.NewEncounter | None:
         with st.expander(t("A more exact place (optional)")):
             st.caption(t("Latitude and longitude of where it happened, if you know them (e.g. from a map app)."))
             p1, p2 = st.columns(2)
-            lat = p1.number_input(t("Latitude"), min_value=-90.0, max_value=90.0, value=None, format="%.5f", key=FORM_PREFIX + "lat")
+            lat = p1.number_input(
+                t("Latitude"), min_value=-90.0, max_value=90.0, value=None, format="%.5f", key=FORM_PREFIX + "lat"
+            )
             lon = p2.number_input(
                 t("Longitude"), min_value=-180.0, max_value=180.0, value=None, format="%.5f", key=FORM_PREFIX + "lon"
             )
@@ -128,7 +130,11 @@ def _new_form(schema) -> reports.NewEncounter | None:
         )
         force_choices = list(schema.taxonomies["force_types"].values)
         force = st.multiselect(
-            t("Force you saw"), force_choices, key=FORM_PREFIX + "force", format_func=term, placeholder=t("Choose options")
+            t("Force you saw"),
+            force_choices,
+            key=FORM_PREFIX + "force",
+            format_func=term,
+            placeholder=t("Choose options"),
         )
         agencies = st.multiselect(
             t("Agencies, if you know them"),
@@ -220,7 +226,9 @@ def _correction_form(dataset_name: str, record: dict) -> dict | None:
 
 
 def _confirmation(ref: str) -> None:
-    st.success(t("Thank you. Your report was received. Its reference is {ref}.", ref=ref), icon=":material/check_circle:")
+    st.success(
+        t("Thank you. Your report was received. Its reference is {ref}.", ref=ref), icon=":material/check_circle:"
+    )
     st.markdown(
         t(
             "Keep the reference if you want to ask about your report. Nothing is published until a contributor "
