@@ -72,10 +72,11 @@ def _client() -> str:
         st.session_state["_report_session"] = secrets.token_hex(12)
     try:
         ip = st.context.ip_address
-        forwarded = st.context.headers.get_all("X-Forwarded-For")
-    except Exception:  # no browser session (AppTest)
+        forwarded = [str(v) for v in st.context.headers.get_all("X-Forwarded-For")]
+    except Exception:  # no browser session
         ip, forwarded = None, []
-    return client_key(ip, list(forwarded), config.trusted_proxies(), st.session_state["_report_session"])
+    ip = ip if isinstance(ip, str) else None  # AppTest gives a stand-in object
+    return client_key(ip, forwarded, config.trusted_proxies(), st.session_state["_report_session"])
 
 
 def refusal_text(exc: reports.ReportRefused) -> str:
