@@ -64,6 +64,20 @@ class ReportRefused(ReportError):
         super().__init__(self.key.format(**params))
 
 
+class DraftInvalid(ReportError):
+    """The drafted or edited record has problems; nothing was published. `problems`: (column, value, reason)."""
+
+    def __init__(self, ref: str, problems: list[tuple[str, str, str]], row: dict[str, str]):
+        self.ref = ref
+        self.problems = problems
+        self.row = row
+        lines = "; ".join(f'{c} "{v}": {r}' if v else f"{c}: {r}" for c, v, r in problems)
+        super().__init__(
+            f"{ref} cannot be published as it stands ({lines}). Nothing was published; "
+            "set the value of each column named (encounters reports accept ... --set column=value)."
+        )
+
+
 @dataclass(frozen=True)
 class Rules:
     reports_per_window: int

@@ -13,7 +13,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from dashboard import store
-from dashboard.reports import db, publishing
+from dashboard.reports import db
 from dashboard.reports import rules as r
 from dashboard.reports.model import (
     CLOSED_STATUSES,
@@ -241,6 +241,8 @@ class Reports:
 
     def draft(self, ref: str, data_dir: Path, dataset: str | None = None, overrides: dict | None = None):
         """The record accepting would publish, and its problems, without publishing (publishing.Draft)."""
+        from dashboard.reports import publishing
+
         report = self.get(ref)
         row = self._drafted_row(report, Path(data_dir), dataset, overrides)
         return publishing.check_draft(dataset or report.dataset, row)
@@ -251,6 +253,8 @@ class Reports:
         """Publish what the report says: a new record (verification reported) in `dataset`, or the corrected
         field of the record it names (its value from overrides[field]). Raises publishing.DraftInvalid with
         every problem when the record cannot be published (nothing is), ReportError when it is not open."""
+        from dashboard.reports import publishing
+
         who = self._who(who)
         data_dir = Path(data_dir)
         report = self._claim(ref, who)
@@ -285,6 +289,8 @@ class Reports:
         return Accepted(report.ref, target, row["encounter_id"], manifest["version"], changed, manifest)
 
     def _drafted_row(self, report: Report, data_dir: Path, dataset: str | None, overrides: dict | None) -> dict:
+        from dashboard.reports import publishing  # pandas, the pipeline: only for contributors, not for filing
+
         today = date.today()
         if report.kind == "new":
             return publishing.apply_overrides(publishing.draft_new(report, self.rules, today), overrides, self.rules)
