@@ -56,7 +56,9 @@ def test_show_escapes_control_characters_and_hides_the_contact_unless_asked(caps
 
 def test_accept_publishes_and_says_where(capsys, reports, data_dir):
     ref = file(reports)
-    code, out, _ = run(capsys, data_dir, "accept", ref, "--dataset", DATASET, "--who", "ana", "--set", "encounter_type=stop")
+    code, out, _ = run(
+        capsys, data_dir, "accept", ref, "--dataset", DATASET, "--who", "ana", "--set", "encounter_type=stop"
+    )
     assert code == EXIT_OK
     assert f"{ref} accepted: {DATASET} / {ref} added, published as version 2" in out
     records = store.load_records(data_dir, DATASET).set_index("encounter_id")
@@ -71,7 +73,9 @@ def test_accept_of_an_invalid_draft_lists_its_problems_and_publishes_nothing(cap
     assert "sources: is empty" in out
     assert "--set" in err
     assert store.current_version(data_dir, DATASET) == 1
-    code, *_ = run(capsys, data_dir, "accept", ref, "--dataset", DATASET, "--who", "ana", "--set", "sources=https://a.org/1")
+    code, *_ = run(
+        capsys, data_dir, "accept", ref, "--dataset", DATASET, "--who", "ana", "--set", "sources=https://a.org/1"
+    )
     assert code == EXIT_OK
 
 

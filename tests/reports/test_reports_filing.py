@@ -67,7 +67,7 @@ def test_the_contact_is_kept_apart_and_only_given_to_a_named_contributor(reports
     report = reports.get(ref)
     assert report.has_contact
     assert "witness@example.org" not in repr(report)  # not on the report: a page that shows a report cannot leak it
-    assert not any("contact" == f.name for f in dataclasses.fields(Report))
+    assert not any(f.name == "contact" for f in dataclasses.fields(Report))
     assert reports.contact(ref, who="ana") == "witness@example.org"
     assert [(e.who, e.action) for e in reports.get(ref).history][-1] == ("ana", "contact_read")
     with pytest.raises(ValueError):
@@ -126,10 +126,18 @@ def test_the_bot_is_refused_politely_without_being_told_why(reports):
 @pytest.mark.parametrize(
     "args, reason",
     [
-        pytest.param(("reported", "T-1", "colour", "wrong", "https://example.org/s"), "unknown_field", id="no-such-field"),
-        pytest.param(("reported", "T-1", "force_level", "wrong", "https://example.org/s"), "unknown_field", id="derived-field"),
-        pytest.param(("reported", "T-1", "encounter_id", "wrong", "https://example.org/s"), "unknown_field", id="the-id"),
-        pytest.param(("reported", "T-9", "date", "wrong", "https://example.org/s"), "unknown_record", id="no-such-record"),
+        pytest.param(
+            ("reported", "T-1", "colour", "wrong", "https://example.org/s"), "unknown_field", id="no-such-field"
+        ),
+        pytest.param(
+            ("reported", "T-1", "force_level", "wrong", "https://example.org/s"), "unknown_field", id="derived-field"
+        ),
+        pytest.param(
+            ("reported", "T-1", "encounter_id", "wrong", "https://example.org/s"), "unknown_field", id="the-id"
+        ),
+        pytest.param(
+            ("reported", "T-9", "date", "wrong", "https://example.org/s"), "unknown_record", id="no-such-record"
+        ),
         pytest.param(("nope", "T-1", "date", "wrong", "https://example.org/s"), "unknown_record", id="no-such-dataset"),
         pytest.param(("reported", "T-1", "date", "", "https://example.org/s"), "required", id="no-explanation"),
         pytest.param(("reported", "T-1", "date", "wrong", ""), "required", id="no-source"),

@@ -61,7 +61,9 @@ def _open_and_file(data_dir, url, barrier, out):
         os.environ["ENCOUNTERS_DATABASE_URL"] = url
     barrier.wait(30)
     reports = open_reports(data_dir)
-    ref = reports.file_new(NewEncounter(date_from=date(2025, 1, 2), state="MN", what_happened="x"), client=str(os.getpid()))
+    ref = reports.file_new(
+        NewEncounter(date_from=date(2025, 1, 2), state="MN", what_happened="x"), client=str(os.getpid())
+    )
     reports.close()
     out.put(ref)
 
