@@ -122,6 +122,8 @@ class Reports:
             ids = None
         if ids is None or ids.empty or not (ids == encounter_id).any():
             raise ReportRefused("unknown_record", encounter_id=encounter_id[:120], dataset=dataset[:100])
+        if store.read_metadata(self.data_dir, dataset).get("demonstration"):
+            raise ReportRefused("demonstration")
 
     def _insert(self, values: dict, contact: str, client: str) -> str:
         rules = self.rules
@@ -264,6 +266,10 @@ class Reports:
                 raise ReportError(f"{ref} corrects a record of {report.dataset}, not of {dataset}")
             if not target:
                 raise ReportError(f"say which dataset {ref} is to be published in (--dataset)")
+            if store.read_metadata(data_dir, target).get("demonstration"):
+                raise ReportError(
+                    f"{target} holds fictional demonstration records; a report belongs in a dataset of real ones"
+                )
             row = self._drafted_row(report, data_dir, target, overrides)
             action = "accept report" if report.kind == "new" else "accept correction"
             manifest = publishing.publish_record(data_dir, target, row, report.ref, who, action)

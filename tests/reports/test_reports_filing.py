@@ -103,6 +103,7 @@ TODAY = date.today()
         pytest.param({"date_from": TODAY + timedelta(days=2), "date_to": None}, "future_date", id="future"),
         pytest.param({"date_from": date(2025, 6, 3), "date_to": date(2025, 6, 1)}, "date_order", id="range-backwards"),
         pytest.param({"date_from": date(2024, 12, 1), "date_to": date(2025, 1, 5)}, "date_span", id="range-over-years"),
+        pytest.param({"date_from": "14/06/2025"}, "bad_date", id="date-not-iso"),
         pytest.param({"honeypot": "http://spam.example"}, "honeypot", id="bot-filled-hidden-field"),
     ],
 )
@@ -114,6 +115,13 @@ def test_a_report_that_breaks_a_rule_is_refused_with_a_message_and_not_stored(re
     assert "{" not in str(refused.value)
     assert reports.list() == []
     assert reports.counts()["received"] == 0
+
+
+def test_dates_may_come_as_text_or_datetimes(reports):
+    from datetime import datetime
+
+    ref = reports.file_new(encounter(date_from="2025-06-01", date_to=datetime(2025, 6, 30, 12)), client="c")
+    assert (reports.get(ref).date_from, reports.get(ref).date_to) == (date(2025, 6, 1), date(2025, 6, 30))
 
 
 def test_the_bot_is_refused_politely_without_being_told_why(reports):
@@ -168,3 +176,12 @@ def test_counts_say_received_open_accepted_and_rejected(reports, data_dir):
     assert [r.ref for r in reports.list("in_review")] == [refs[0]]
     assert [r.ref for r in reports.list("new")] == [refs[3]]
     assert [r.ref for r in reports.list()] == refs  # oldest first: a queue
+
+
+def test_a_demonstration_record_cannot_be_corrected(reports, data_dir):
+    from dashboard import store
+
+    store.write_metadata(data_dir, "reported", {**store.read_metadata(data_dir, "reported"), "demonstration": True})
+    with pytest.raises(ReportRefused) as refused:
+        reports.file_correction("reported", "T-1", "city", "x", "https://example.org/s", "", "c")
+    assert refused.value.reason == "demonstration"

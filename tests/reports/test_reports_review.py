@@ -192,3 +192,12 @@ def test_unknown_references_and_datasets_are_refused_plainly(reports, data_dir):
     with pytest.raises(ReportError, match="no published version"):
         reports.accept(ref, "ana", data_dir, "no-such-dataset")
     assert reports.get(ref).status == "new"
+
+
+def test_a_report_is_never_published_into_a_demonstration_dataset(reports, data_dir):
+    ref = reports.file_new(encounter(), client="c")
+    store.write_metadata(data_dir, DATASET, {**store.read_metadata(data_dir, DATASET), "demonstration": True})
+    with pytest.raises(ReportError, match="fictional"):
+        reports.accept(ref, "ana", data_dir, DATASET)  # a real report would pass for a fictional one
+    assert store.current_version(data_dir, DATASET) == 1
+    assert reports.get(ref).status == "new"
