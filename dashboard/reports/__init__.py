@@ -5,9 +5,8 @@ ref = reports.file_new(NewEncounter(...), client="<hash of the visitor's address
 reports.accept(ref, who="ana", data_dir=data_dir, dataset="reported-2025-2026")
 """
 
-from dashboard.reports.model import Accepted, Event, NewEncounter, Report
-from dashboard.reports.publishing import Draft, DraftInvalid
-from dashboard.reports.rules import MESSAGES, ReportError, ReportRefused, correctable_fields, load_rules
+from dashboard.reports.model import Accepted, Draft, Event, NewEncounter, Report
+from dashboard.reports.rules import MESSAGES, DraftInvalid, ReportError, ReportRefused, correctable_fields, load_rules
 from dashboard.reports.service import Reports, open_reports
 
 __all__ = [

@@ -92,6 +92,16 @@ class Accepted:
     manifest: dict = field(hash=False, compare=False, default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Draft:
+    """The record a report would publish, as canonical text, and what validation says of it."""
+
+    dataset: str
+    encounter_id: str
+    row: dict  # column -> text, the record's input columns
+    problems: tuple[tuple[str, str, str], ...]  # (column, value, reason); empty when it can be published
+
+
 def ref_of(report_id: int) -> str:
     return f"R-{report_id:06d}"
 

@@ -8,7 +8,6 @@ contributor is told which, column by column) or when the change would touch any 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -19,33 +18,9 @@ from dashboard import store
 from dashboard.config import district_layers
 from dashboard.ingest.clean import clean
 from dashboard.ingest.validate import validate
-from dashboard.reports.model import Report
-from dashboard.reports.rules import ReportError, Rules, correctable_fields, date_precision
+from dashboard.reports.model import Draft, Report
+from dashboard.reports.rules import DraftInvalid, ReportError, Rules, correctable_fields, date_precision
 from dashboard.schema import Schema, load_schema
-
-
-class DraftInvalid(ReportError):
-    """The drafted or edited record has problems; nothing was published. `problems`: (column, value, reason)."""
-
-    def __init__(self, ref: str, problems: list[tuple[str, str, str]], row: dict[str, str]):
-        self.ref = ref
-        self.problems = problems
-        self.row = row
-        lines = "; ".join(f'{c} "{v}": {r}' if v else f"{c}: {r}" for c, v, r in problems)
-        super().__init__(
-            f"{ref} cannot be published as it stands ({lines}). Nothing was published; "
-            "set the value of each column named (encounters reports accept ... --set column=value)."
-        )
-
-
-@dataclass(frozen=True)
-class Draft:
-    """The record a report would publish, as canonical text, and what validation says of it."""
-
-    dataset: str
-    encounter_id: str
-    row: dict  # column -> text, the record's input columns
-    problems: tuple[tuple[str, str, str], ...]  # (column, value, reason); empty when it can be published
 
 
 def records_as_text(records: pd.DataFrame, schema: Schema) -> pd.DataFrame:

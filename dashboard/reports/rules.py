@@ -7,7 +7,7 @@ translates with dashboard.i18n.t(key, lang, **params) (the same way as every oth
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -44,6 +44,8 @@ MESSAGES = {
     "bad_point": tr("Give both latitude and longitude, within -90 to 90 and -180 to 180, or neither."),
     "no_place": tr("Please say where it happened: a state (and city if known), or a point on the map."),
     "future_date": tr("The date {value} is in the future."),
+    "bad_date": tr('"{value}" is not a date; write it as 2025-06-14.'),
+    "demonstration": tr("This record is fictional (demonstration data): there is nothing to correct."),
     "date_order": tr("The range ends ({date_to}) before it starts ({date_from})."),
     "date_span": tr("A date range must lie within one calendar year; give the part you are sure of."),
 }
@@ -62,6 +64,20 @@ class ReportRefused(ReportError):
         self.key = MESSAGES[reason]
         self.params = params
         super().__init__(self.key.format(**params))
+
+
+class DraftInvalid(ReportError):
+    """The drafted or edited record has problems; nothing was published. `problems`: (column, value, reason)."""
+
+    def __init__(self, ref: str, problems: list[tuple[str, str, str]], row: dict[str, str]):
+        self.ref = ref
+        self.problems = problems
+        self.row = row
+        lines = "; ".join(f'{c} "{v}": {r}' if v else f"{c}: {r}" for c, v, r in problems)
+        super().__init__(
+            f"{ref} cannot be published as it stands ({lines}). Nothing was published; "
+            "set the value of each column named (encounters reports accept ... --set column=value)."
+        )
 
 
 @dataclass(frozen=True)
@@ -161,7 +177,22 @@ def check_point(latitude, longitude) -> tuple[float | None, float | None]:
     return lat, lon
 
 
-def check_dates(date_from: date | None, date_to: date | None, today: date) -> tuple[date, date | None]:
+def as_date(value) -> date | None:
+    """A date from a date picker (date), a datetime, or ISO text; None when not given."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ReportRefused("bad_date", value=str(value)[:40]) from None
+
+
+def check_dates(date_from, date_to, today: date) -> tuple[date, date | None]:
+    date_from, date_to = as_date(date_from), as_date(date_to)
     if date_from is None:
         raise ReportRefused("required", field="date")
     for d in (date_from, date_to):

@@ -13,7 +13,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from dashboard import store
-from dashboard.reports import db, publishing
+from dashboard.reports import db
 from dashboard.reports import rules as r
 from dashboard.reports.model import (
     CLOSED_STATUSES,
@@ -122,6 +122,8 @@ class Reports:
             ids = None
         if ids is None or ids.empty or not (ids == encounter_id).any():
             raise ReportRefused("unknown_record", encounter_id=encounter_id[:120], dataset=dataset[:100])
+        if store.read_metadata(self.data_dir, dataset).get("demonstration"):
+            raise ReportRefused("demonstration")
 
     def _insert(self, values: dict, contact: str, client: str) -> str:
         rules = self.rules
@@ -241,6 +243,8 @@ class Reports:
 
     def draft(self, ref: str, data_dir: Path, dataset: str | None = None, overrides: dict | None = None):
         """The record accepting would publish, and its problems, without publishing (publishing.Draft)."""
+        from dashboard.reports import publishing
+
         report = self.get(ref)
         row = self._drafted_row(report, Path(data_dir), dataset, overrides)
         return publishing.check_draft(dataset or report.dataset, row)
@@ -251,6 +255,8 @@ class Reports:
         """Publish what the report says: a new record (verification reported) in `dataset`, or the corrected
         field of the record it names (its value from overrides[field]). Raises publishing.DraftInvalid with
         every problem when the record cannot be published (nothing is), ReportError when it is not open."""
+        from dashboard.reports import publishing
+
         who = self._who(who)
         data_dir = Path(data_dir)
         report = self._claim(ref, who)
@@ -260,6 +266,10 @@ class Reports:
                 raise ReportError(f"{ref} corrects a record of {report.dataset}, not of {dataset}")
             if not target:
                 raise ReportError(f"say which dataset {ref} is to be published in (--dataset)")
+            if store.read_metadata(data_dir, target).get("demonstration"):
+                raise ReportError(
+                    f"{target} holds fictional demonstration records; a report belongs in a dataset of real ones"
+                )
             row = self._drafted_row(report, data_dir, target, overrides)
             action = "accept report" if report.kind == "new" else "accept correction"
             manifest = publishing.publish_record(data_dir, target, row, report.ref, who, action)
@@ -285,6 +295,8 @@ class Reports:
         return Accepted(report.ref, target, row["encounter_id"], manifest["version"], changed, manifest)
 
     def _drafted_row(self, report: Report, data_dir: Path, dataset: str | None, overrides: dict | None) -> dict:
+        from dashboard.reports import publishing  # pandas, the pipeline: only for contributors, not for filing
+
         today = date.today()
         if report.kind == "new":
             return publishing.apply_overrides(publishing.draft_new(report, self.rules, today), overrides, self.rules)

@@ -57,7 +57,9 @@ def postgres_server():
         shutil.rmtree(base, ignore_errors=True)
         pytest.fail(f"initdb failed: {init.stderr or init.stdout}")
     options = f"-k {base} -c listen_addresses='' -c fsync=off -c full_page_writes=off -c max_connections=50"
-    started = _run([str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"], as_postgres)
+    started = _run(
+        [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"], as_postgres
+    )
     if started.returncode:
         log = (base / "log").read_text() if (base / "log").exists() else ""
         shutil.rmtree(base, ignore_errors=True)

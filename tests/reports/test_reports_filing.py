@@ -67,7 +67,7 @@ def test_the_contact_is_kept_apart_and_only_given_to_a_named_contributor(reports
     report = reports.get(ref)
     assert report.has_contact
     assert "witness@example.org" not in repr(report)  # not on the report: a page that shows a report cannot leak it
-    assert not any("contact" == f.name for f in dataclasses.fields(Report))
+    assert not any(f.name == "contact" for f in dataclasses.fields(Report))
     assert reports.contact(ref, who="ana") == "witness@example.org"
     assert [(e.who, e.action) for e in reports.get(ref).history][-1] == ("ana", "contact_read")
     with pytest.raises(ValueError):
@@ -103,6 +103,7 @@ TODAY = date.today()
         pytest.param({"date_from": TODAY + timedelta(days=2), "date_to": None}, "future_date", id="future"),
         pytest.param({"date_from": date(2025, 6, 3), "date_to": date(2025, 6, 1)}, "date_order", id="range-backwards"),
         pytest.param({"date_from": date(2024, 12, 1), "date_to": date(2025, 1, 5)}, "date_span", id="range-over-years"),
+        pytest.param({"date_from": "14/06/2025"}, "bad_date", id="date-not-iso"),
         pytest.param({"honeypot": "http://spam.example"}, "honeypot", id="bot-filled-hidden-field"),
     ],
 )
@@ -116,6 +117,13 @@ def test_a_report_that_breaks_a_rule_is_refused_with_a_message_and_not_stored(re
     assert reports.counts()["received"] == 0
 
 
+def test_dates_may_come_as_text_or_datetimes(reports):
+    from datetime import datetime
+
+    ref = reports.file_new(encounter(date_from="2025-06-01", date_to=datetime(2025, 6, 30, 12)), client="c")
+    assert (reports.get(ref).date_from, reports.get(ref).date_to) == (date(2025, 6, 1), date(2025, 6, 30))
+
+
 def test_the_bot_is_refused_politely_without_being_told_why(reports):
     with pytest.raises(ReportRefused) as refused:
         reports.file_new(encounter(honeypot="x"), client="c")
@@ -126,10 +134,18 @@ def test_the_bot_is_refused_politely_without_being_told_why(reports):
 @pytest.mark.parametrize(
     "args, reason",
     [
-        pytest.param(("reported", "T-1", "colour", "wrong", "https://example.org/s"), "unknown_field", id="no-such-field"),
-        pytest.param(("reported", "T-1", "force_level", "wrong", "https://example.org/s"), "unknown_field", id="derived-field"),
-        pytest.param(("reported", "T-1", "encounter_id", "wrong", "https://example.org/s"), "unknown_field", id="the-id"),
-        pytest.param(("reported", "T-9", "date", "wrong", "https://example.org/s"), "unknown_record", id="no-such-record"),
+        pytest.param(
+            ("reported", "T-1", "colour", "wrong", "https://example.org/s"), "unknown_field", id="no-such-field"
+        ),
+        pytest.param(
+            ("reported", "T-1", "force_level", "wrong", "https://example.org/s"), "unknown_field", id="derived-field"
+        ),
+        pytest.param(
+            ("reported", "T-1", "encounter_id", "wrong", "https://example.org/s"), "unknown_field", id="the-id"
+        ),
+        pytest.param(
+            ("reported", "T-9", "date", "wrong", "https://example.org/s"), "unknown_record", id="no-such-record"
+        ),
         pytest.param(("nope", "T-1", "date", "wrong", "https://example.org/s"), "unknown_record", id="no-such-dataset"),
         pytest.param(("reported", "T-1", "date", "", "https://example.org/s"), "required", id="no-explanation"),
         pytest.param(("reported", "T-1", "date", "wrong", ""), "required", id="no-source"),
@@ -160,3 +176,12 @@ def test_counts_say_received_open_accepted_and_rejected(reports, data_dir):
     assert [r.ref for r in reports.list("in_review")] == [refs[0]]
     assert [r.ref for r in reports.list("new")] == [refs[3]]
     assert [r.ref for r in reports.list()] == refs  # oldest first: a queue
+
+
+def test_a_demonstration_record_cannot_be_corrected(reports, data_dir):
+    from dashboard import store
+
+    store.write_metadata(data_dir, "reported", {**store.read_metadata(data_dir, "reported"), "demonstration": True})
+    with pytest.raises(ReportRefused) as refused:
+        reports.file_correction("reported", "T-1", "city", "x", "https://example.org/s", "", "c")
+    assert refused.value.reason == "demonstration"

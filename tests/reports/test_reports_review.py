@@ -139,7 +139,9 @@ def test_accepting_a_correction_edits_the_field_and_names_the_report(reports, da
 def test_history_shows_a_report_then_its_correction(reports, data_dir):
     new = reports.file_new(encounter(), client="c")
     added = reports.accept(new, "ana", data_dir, DATASET)
-    fix = reports.file_correction(DATASET, added.encounter_id, "city", "It was St. Paul.", "https://example.org/b", "", "c")
+    fix = reports.file_correction(
+        DATASET, added.encounter_id, "city", "It was St. Paul.", "https://example.org/b", "", "c"
+    )
     reports.accept(fix, "bo", data_dir, overrides={"city": "St. Paul"})
     reasons = [changes_of(data_dir, v).set_index("encounter_id").loc[added.encounter_id] for v in (2, 3)]
     assert [(c["change"], c["reason"]) for c in reasons] == [("added", f"report {new}"), ("changed", f"report {fix}")]
@@ -155,7 +157,11 @@ def test_rejecting_keeps_the_reason_and_publishes_nothing(reports, data_dir):
         "The source says Minneapolis too.",
         "The source says Minneapolis too.",
     )
-    assert [(e.who, e.action) for e in report.history] == [("visitor", "filed"), ("ana", "in_review"), ("ana", "rejected")]
+    assert [(e.who, e.action) for e in report.history] == [
+        ("visitor", "filed"),
+        ("ana", "in_review"),
+        ("ana", "rejected"),
+    ]
     assert store.current_version(data_dir, DATASET) == 1
     audit = store.read_audit(data_dir, DATASET)[-1]
     assert (audit["action"], audit["report"], audit["who"]) == ("reject report", ref, "ana")
@@ -185,4 +191,13 @@ def test_unknown_references_and_datasets_are_refused_plainly(reports, data_dir):
         reports.accept(ref, "ana", data_dir)
     with pytest.raises(ReportError, match="no published version"):
         reports.accept(ref, "ana", data_dir, "no-such-dataset")
+    assert reports.get(ref).status == "new"
+
+
+def test_a_report_is_never_published_into_a_demonstration_dataset(reports, data_dir):
+    ref = reports.file_new(encounter(), client="c")
+    store.write_metadata(data_dir, DATASET, {**store.read_metadata(data_dir, DATASET), "demonstration": True})
+    with pytest.raises(ReportError, match="fictional"):
+        reports.accept(ref, "ana", data_dir, DATASET)  # a real report would pass for a fictional one
+    assert store.current_version(data_dir, DATASET) == 1
     assert reports.get(ref).status == "new"
