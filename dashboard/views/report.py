@@ -271,6 +271,9 @@ def render() -> None:
     record_id = st.query_params.get("record", "")
     if record_id:
         record = _record(dataset_name, record_id)
+        if record is not None and common.get_dataset(dataset_name).is_demo:
+            st.info(t(reports.MESSAGES["demonstration"]), icon=":material/science:")
+            return
         if record is not None:
             sent = _correction_form(dataset_name, record)
             if sent is not None:

@@ -161,10 +161,11 @@ def _act(action, done: str) -> None:
 
 def _accept(queue, r, root: Path, who) -> None:
     st.markdown("**Accept**")
-    names = store.list_datasets(root)
+    # a report of a real encounter never goes into a dataset of fictional records
+    names = [n for n in store.list_datasets(root) if not store.read_metadata(root, n).get("demonstration")]
     if r.kind == "new":
         if not names:
-            st.info("No dataset is published yet to accept this report into.")
+            st.info("No dataset of real records is published yet to accept this report into.")
             return
         default = config.default_dataset(names)
         dataset = st.selectbox("Into the dataset", names, index=names.index(default), key=KEY + "dataset")

@@ -101,23 +101,30 @@ def test_the_twenty_first_report_within_an_hour_is_refused(db):
     db.file_new(NewEncounter(date(2025, 6, 1), state="MN", what_happened="x"), client="someone else")  # others may
 
 
-def test_a_correction_names_the_record_and_field(db):
-    at = report_app(dataset="demo", record="DEMO-00001")
+def test_a_correction_names_the_record_and_field(db, reported_env):
+    at = report_app(dataset="reported-2025-2026", record="FEE-CHI-002")
     assert not at.exception
-    assert any(t.value == "Record DEMO-00001 of demo:" for t in at.text)
+    assert any(t.value == "Record FEE-CHI-002 of reported-2025-2026:" for t in at.text)
     at.selectbox(key="report_field").set_value("date")
-    at.text_area(key="report_wrong").input("The report says 3 June, not 1 June.")
+    at.text_area(key="report_wrong").input("The report says 3 October, not 30 September.")
     at.text_input(key="report_source").input("https://example.org/news/2")
     at = send(at, "Send the correction")
     assert [s.value for s in at.success] == ["Thank you. Your report was received. Its reference is R-000001."]
     stored = db.get("R-000001")
     assert (stored.kind, stored.dataset, stored.encounter_id, stored.field) == (
         "correction",
-        "demo",
-        "DEMO-00001",
+        "reported-2025-2026",
+        "FEE-CHI-002",
         "date",
     )
     assert stored.source_url == "https://example.org/news/2"
+
+
+def test_a_fictional_record_has_nothing_to_correct(db):
+    at = report_app(dataset="demo", record="DEMO-00001")
+    assert not at.exception
+    assert [i.value for i in at.info] == ["This record is fictional (demonstration data): there is nothing to correct."]
+    assert not any(b.label == "Send the correction" for b in at.button)
 
 
 def test_an_unknown_record_offers_a_new_report(db):
