@@ -186,7 +186,9 @@ def _accept(queue, r, root: Path, who) -> None:
         st.dataframe(
             pd.DataFrame(draft.problems, columns=["column", "value", "problem"]), hide_index=True, width="stretch"
         )
-    target = "a new record" if r.kind == "new" else f"the corrected {r.field} of {r.encounter_id}"
+    target = (
+        "a new record" if r.kind == "new" else f"the corrected {FIELD_LABELS.get(r.field, r.field)} of {r.encounter_id}"
+    )
     clicked = st.button(
         common.md_escape(f"Publish {target} in {dataset}"),
         type="primary",
