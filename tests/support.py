@@ -18,7 +18,7 @@ from dashboard.chromium import OFFLINE_FLAGS, find
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 APP = str(REPO / "dashboard" / "app.py")
-PAGES = ("explore", "briefing", "methodology", "about", "contribute")
+PAGES = ("explore", "briefing", "methodology", "about", "contribute", "report")
 SHOTS = REPO / "test-artifacts" / "screenshots"
 CHROMIUM = find() or "/usr/bin/chromium"
 CHROMIUM_ARGS = list(OFFLINE_FLAGS)

@@ -157,3 +157,15 @@ def test_the_rate_limit_key_is_the_visitors_address(ip, forwarded, proxies, same
 def test_without_an_address_each_session_is_a_client():
     assert client_key(None, [], 0, "s1") != client_key(None, [], 0, "s2")
     assert client_key("1.2.3.4", [], 0, "s1") != client_key("1.2.3.5", [], 0, "s1")
+
+
+def test_methodology_counts_reports_received_accepted_rejected(db):
+    for _ in range(3):
+        db.file_new(NewEncounter(date(2025, 6, 1), state="MN", what_happened="x"), client="c")
+    db.reject("R-000002", who="alice", reason="No source.")
+    at = page_app("methodology", browser=False).run()
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    assert shown == {"Reports received": "3", "Accepted": "0", "Rejected": "1", "Waiting for review": "2"}
+    es = page_app("methodology", browser=False, lang="es").run()
+    assert {m.label: m.value for m in es.metric}["Reportes recibidos"] == "3"

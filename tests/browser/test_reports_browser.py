@@ -129,6 +129,8 @@ def test_a_report_becomes_a_record_and_a_correction_changes_it(browser, app):
         assert staff.locator("script", has_text="alert(1)").count() == 0
         staff.get_by_role("button", name="Show the reporter's contact").click()
         staff.get_by_text("Contact (never public): witness@example.org").wait_for(timeout=WAIT)
+        _settled(staff)
+        screenshot(staff, "report-queue", full_page=False)
         publish = staff.get_by_role("button", name=f"Publish a new record in {DATASET}")
         publish.click()
         staff.get_by_text(f"Accepted {ref}: published as version 2 of {DATASET}").wait_for(timeout=WAIT)
