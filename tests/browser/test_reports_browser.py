@@ -14,7 +14,7 @@ import shutil
 import subprocess
 
 import pytest
-from support import REPO, screenshot, start_streamlit
+from support import REPO, SHOTS, start_streamlit
 
 from dashboard import auth, store
 from dashboard.explore.record_history import record_history
@@ -23,7 +23,6 @@ PASSWORD = "correct horse battery"
 DATASET = "reported-2025-2026"
 HOSTILE = "Agents boxed in a car. <script>alert(1)</script> <img src=x onerror=alert(1)>"
 LINK = "https://example.org/video/1"
-SCREENS = REPO.parent.parent / "notes" / "screens"  # /work/notes/screens when the repo is a worktree
 WAIT = 90000
 
 
@@ -119,6 +118,7 @@ def test_a_report_becomes_a_record_and_a_correction_changes_it(browser, app):
     dialogs = _no_dialogs(visitor)
     contributor_dialogs = _no_dialogs(contributor)
     pg, staff = visitor.new_page(), contributor.new_page()
+    SHOTS.mkdir(parents=True, exist_ok=True)
     try:
         ref = _file_report(pg, base)
 
@@ -130,7 +130,7 @@ def test_a_report_becomes_a_record_and_a_correction_changes_it(browser, app):
         staff.get_by_role("button", name="Show the reporter's contact").click()
         staff.get_by_text("Contact (never public): witness@example.org").wait_for(timeout=WAIT)
         _settled(staff)
-        screenshot(staff, "report-queue", full_page=False)
+        staff.screenshot(path=str(SHOTS / "report-queue.png"), timeout=WAIT)
         publish = staff.get_by_role("button", name=f"Publish a new record in {DATASET}")
         publish.click()
         staff.get_by_text(f"Accepted {ref}: published as version 2 of {DATASET}").wait_for(timeout=WAIT)
@@ -139,7 +139,6 @@ def test_a_report_becomes_a_record_and_a_correction_changes_it(browser, app):
         assert dialog.get_by_test_id("stText").get_by_text(HOSTILE, exact=True).count() == 1
         added = dialog.get_by_text(re.compile(rf"^Added in version 2 \(\d{{4}}-\d\d-\d\d\) after report {ref}$"))
         assert added.count() == 1
-        screenshot(pg, "report-record-history-1", full_page=False)
 
         # The correction, from the record's detail: its form opens in a new tab, prefilled with the record.
         with visitor.expect_page() as opened:
@@ -173,11 +172,9 @@ def test_a_report_becomes_a_record_and_a_correction_changes_it(browser, app):
         ).wait_for(timeout=WAIT)
         assert dialog.get_by_text(re.compile(rf"^Added in version 2 .* after report {ref}$")).count() == 1
         _settled(pg)
-        SCREENS.mkdir(parents=True, exist_ok=True)
         dialog.get_by_text(re.compile(rf"^Changed in version 3 .*{correction}")).wait_for(timeout=WAIT)
         dialog.get_by_role("link", name="Report a correction").scroll_into_view_if_needed()
-        pg.screenshot(path=str(SCREENS / "record-history.png"))  # what a reader sees, for the note
-        screenshot(pg, "report-record-history-2", full_page=False)
+        pg.screenshot(path=str(SHOTS / "report-record-history.png"), timeout=WAIT)  # what a reader sees
     finally:
         visitor.close()
         contributor.close()
