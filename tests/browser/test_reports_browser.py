@@ -14,6 +14,7 @@ import shutil
 import subprocess
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from support import REPO, SHOTS, start_streamlit
 
 from dashboard import auth, store
@@ -66,6 +67,18 @@ def _settled(pg) -> None:
     )
 
 
+def _scroll_to(pg, locator) -> None:
+    """Scroll an element into view; Explore's second run may redraw the dialog meanwhile, then again."""
+    for attempt in range(3):
+        try:
+            locator.scroll_into_view_if_needed(timeout=WAIT)
+            return
+        except PlaywrightError:
+            if attempt == 2:
+                raise
+            _settled(pg)
+
+
 def _file_report(pg, base: str) -> str:
     pg.goto(base + "/report")
     send = pg.get_by_role("button", name="Send the report")
@@ -106,6 +119,10 @@ def _queue(pg, ref: str) -> None:
 
 def _record(pg, base: str, record_id: str):
     pg.goto(f"{base}/?dataset={DATASET}&record={record_id}")
+    # Explore's first run draws a still map, then the page runs again with the charts and redraws the
+    # dialog: a reader acts on the dialog once the interactive map is there and the run has finished
+    pg.locator('[data-testid="stPlotlyChart"]').first.wait_for(state="attached", timeout=WAIT)
+    _settled(pg)
     dialog = pg.get_by_role("dialog")
     dialog.get_by_text("History", exact=True).wait_for(timeout=WAIT)
     return dialog
@@ -173,7 +190,7 @@ def test_a_report_becomes_a_record_and_a_correction_changes_it(browser, app):
         assert dialog.get_by_text(re.compile(rf"^Added in version 2 .* after report {ref}$")).count() == 1
         _settled(pg)
         dialog.get_by_text(re.compile(rf"^Changed in version 3 .*{correction}")).wait_for(timeout=WAIT)
-        dialog.get_by_role("link", name="Report a correction").scroll_into_view_if_needed()
+        _scroll_to(pg, dialog.get_by_role("link", name="Report a correction"))
         pg.screenshot(path=str(SHOTS / "report-record-history.png"), timeout=WAIT)  # what a reader sees
     finally:
         visitor.close()
