@@ -44,8 +44,8 @@ def render(root: Path, who) -> None:
         st.text(f"{type(exc).__name__}: {exc}")
         return
     st.caption(
-        f"{counts['received']:,} reports received: {counts['open']:,} waiting, {counts['accepted']:,} accepted, "
-        f"{counts['rejected']:,} rejected. Nothing a visitor sends is public until it is accepted here."
+        f"Reports received: {counts['received']:,}; waiting: {counts['open']:,}; accepted: {counts['accepted']:,}; "
+        f"rejected: {counts['rejected']:,}. Nothing a visitor sends is public until it is accepted here."
     )
     view = st.segmented_control("Show", list(VIEWS), format_func=VIEWS.get, default="open", key=KEY + "view") or "open"
     listed = _listed(queue, view)
