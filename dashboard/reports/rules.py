@@ -44,6 +44,9 @@ MESSAGES = {
     "bad_point": tr("Give both latitude and longitude, within -90 to 90 and -180 to 180, or neither."),
     "no_place": tr("Please say where it happened: a state (and city if known), or a point on the map."),
     "future_date": tr("The date {value} is in the future."),
+    "bad_character": tr(
+        "{field} holds a character that cannot be stored (such as a null character); please remove it."
+    ),
     "bad_date": tr('"{value}" is not a date; write it as 2025-06-14.'),
     "demonstration": tr("This record is fictional (demonstration data): there is nothing to correct."),
     "date_order": tr("The range ends ({date_to}) before it starts ({date_from})."),
@@ -116,10 +119,20 @@ def check_text(name: str, value: str | None, rules: Rules, required: bool = Fals
     text = "" if value is None else str(value)
     if required and not text.strip():
         raise ReportRefused("required", field=name)
+    if "\x00" in text or not _encodable(text):  # PostgreSQL cannot store NUL; nothing can store a lone surrogate
+        raise ReportRefused("bad_character", field=name)
     most = rules.max_length[name]  # KeyError: a field without a limit is a programming error, not a visitor's
     if len(text) > most:
         raise ReportRefused("too_long", field=name, length=len(text), most=most)
     return text
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_link(link: str, rules: Rules, name: str = "links") -> str:

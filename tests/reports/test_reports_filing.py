@@ -104,6 +104,8 @@ TODAY = date.today()
         pytest.param({"date_from": date(2025, 6, 3), "date_to": date(2025, 6, 1)}, "date_order", id="range-backwards"),
         pytest.param({"date_from": date(2024, 12, 1), "date_to": date(2025, 1, 5)}, "date_span", id="range-over-years"),
         pytest.param({"date_from": "14/06/2025"}, "bad_date", id="date-not-iso"),
+        pytest.param({"what_happened": "a\x00b"}, "bad_character", id="null-character"),
+        pytest.param({"contact": "x\ud800"}, "bad_character", id="lone-surrogate"),
         pytest.param({"honeypot": "http://spam.example"}, "honeypot", id="bot-filled-hidden-field"),
     ],
 )
@@ -185,3 +187,8 @@ def test_a_demonstration_record_cannot_be_corrected(reports, data_dir):
     with pytest.raises(ReportRefused) as refused:
         reports.file_correction("reported", "T-1", "city", "x", "https://example.org/s", "", "c")
     assert refused.value.reason == "demonstration"
+
+
+def test_a_page_that_forgets_the_client_key_is_told(reports):
+    with pytest.raises(ValueError, match="client"):
+        reports.file_new(encounter(), client="")
