@@ -54,6 +54,29 @@ MESSAGES = {
 }
 
 
+# field -> its name in a message (translated like the message). Fields not listed are named as they are.
+FIELD_LABELS = {
+    "date": tr("the date"),
+    "city": tr("the city"),
+    "state": tr("the state"),
+    "what_happened": tr("what happened"),
+    "force_seen": tr("the force seen"),
+    "agencies": tr("the agencies"),
+    "links": tr("the links"),
+    "contact": tr("your contact"),
+    "dataset": tr("the dataset"),
+    "encounter_id": tr("the record"),
+    "field": tr("the field to correct"),
+    "what_is_wrong": tr("what is wrong"),
+    "source_url": tr("the source"),
+    "source": tr("the source"),
+    "client": tr("the visitor's key"),
+    "who": tr("the contributor's name"),
+    "reason": tr("the reason"),
+    "honeypot": tr("the hidden field"),
+}
+
+
 class ReportError(ValueError):
     """A contributor's action that cannot be done (unknown report, already closed...)."""
 
@@ -65,8 +88,22 @@ class ReportRefused(ReportError):
     def __init__(self, reason: str, **params):
         self.reason = reason
         self.key = MESSAGES[reason]
+        self.field = params.get("field", "")  # the field at fault (what_happened...), "" when none
+        if "field" in params:
+            params["field"] = FIELD_LABELS.get(params["field"], params["field"])
         self.params = params
-        super().__init__(self.key.format(**params))
+        super().__init__(_sentence(self.key.format(**params)))
+
+    def message(self, lang: str = "en") -> str:
+        """The refusal in the visitor's language: t(key) with the field's name translated too."""
+        from dashboard.i18n import t
+
+        params = {k: (t(v, lang) if k == "field" else v) for k, v in self.params.items()}
+        return _sentence(t(self.key, lang, **params))
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 class DraftInvalid(ReportError):

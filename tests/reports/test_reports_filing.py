@@ -113,8 +113,9 @@ def test_a_report_that_breaks_a_rule_is_refused_with_a_message_and_not_stored(re
     with pytest.raises(ReportRefused) as refused:
         reports.file_new(encounter(**changes), client="c")
     assert refused.value.reason == reason
-    assert str(refused.value) == refused.value.key.format(**refused.value.params)  # the key translates it
-    assert "{" not in str(refused.value)
+    assert refused.value.message("en") == str(refused.value)
+    spanish = refused.value.message("es")  # the key translates it, the field's name too
+    assert spanish != str(refused.value) and "{" not in spanish and "_" not in spanish.replace("R-", "")
     assert reports.list() == []
     assert reports.counts()["received"] == 0
 
@@ -160,6 +161,17 @@ def test_a_correction_that_breaks_a_rule_is_refused(reports, args, reason):
         reports.file_correction(*args, contact="", client="c")
     assert refused.value.reason == reason
     assert reports.list() == []
+
+
+def test_a_refusal_names_the_field_in_words_in_both_languages(reports):
+    with pytest.raises(ReportRefused) as refused:
+        reports.file_new(encounter(what_happened="x" * 2001), client="c")
+    assert refused.value.field == "what_happened"
+    assert str(refused.value) == "What happened is 2001 characters long; at most 2000 fit. Please shorten it."
+    assert (
+        refused.value.message("es")
+        == "Lo que ocurrió tiene 2001 caracteres; caben como máximo 2000. Acórtelo, por favor."
+    )
 
 
 def test_every_limit_comes_from_the_rules_file():
