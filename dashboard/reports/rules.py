@@ -89,16 +89,17 @@ class ReportRefused(ReportError):
         self.reason = reason
         self.key = MESSAGES[reason]
         self.field = params.get("field", "")  # the field at fault (what_happened...), "" when none
-        if "field" in params:
-            params["field"] = FIELD_LABELS.get(params["field"], params["field"])
-        self.params = params
-        super().__init__(_sentence(self.key.format(**params)))
+        self.params = params  # as given: params["field"] is the field's name in code (what_happened)
+        super().__init__(self.message("en"))
 
-    def message(self, lang: str = "en") -> str:
-        """The refusal in the visitor's language: t(key) with the field's name translated too."""
+    def message(self, lang: str = "en", labels: dict | None = None) -> str:
+        """The refusal in the visitor's language: t(key), the field named in words (labels: a page's own
+        names for its fields, English, translated here; else FIELD_LABELS)."""
         from dashboard.i18n import t
 
-        params = {k: (t(v, lang) if k == "field" else v) for k, v in self.params.items()}
+        params = dict(self.params)
+        if "field" in params:
+            params["field"] = t({**FIELD_LABELS, **(labels or {})}.get(params["field"], params["field"]), lang)
         return _sentence(t(self.key, lang, **params))
 
 
