@@ -326,7 +326,18 @@ def _reports_reject(reports, args) -> int:
     return EXIT_OK
 
 
+def _reports_migrate(reports, args) -> int:
+    from dashboard.reports.db import current_revision
+
+    # open_reports has already brought the schema up to date: say where and to which revision
+    say(
+        f"reports database {reports.engine.url.render_as_string(hide_password=True)} at revision {current_revision(reports.engine)}"
+    )
+    return EXIT_OK
+
+
 REPORT_COMMANDS = {
+    "migrate": _reports_migrate,
     "list": _reports_list,
     "show": _reports_show,
     "review": _reports_review,
@@ -344,6 +355,7 @@ def _add_report_commands(sub, add) -> None:
         q.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         return q
 
+    radd("migrate", "create or update the reports database's tables (every command and the app do it too)")
     q = radd("list", "the queue, oldest first")
     q.add_argument("--status", choices=["new", "in_review", "accepted", "rejected"])
     q = radd("show", "one report and its history")

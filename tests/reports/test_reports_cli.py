@@ -109,3 +109,12 @@ def test_the_data_directory_comes_from_the_environment_too(capsys, reports, data
     monkeypatch.setenv("ENCOUNTERS_DATA_DIR", str(data_dir))
     assert main(["reports", "list"]) == EXIT_OK
     assert ref in capsys.readouterr().out
+
+
+def test_migrate_says_which_database_and_revision(capsys, data_dir, database):
+    from dashboard.reports.db import head_revision
+
+    code, out, _ = run(capsys, data_dir, "migrate")
+    assert code == EXIT_OK
+    assert f"at revision {head_revision()}" in out
+    assert ("reports.sqlite3" in out) == (database == "sqlite")
