@@ -297,7 +297,22 @@ def _reports_show(reports, args) -> int:
     report = reports.get(args.ref)
     contact = reports.contact(args.ref, args.who) if args.with_contact else None
     _say_report(report, contact, args.with_contact)
+    if report.kind == "correction" and report.is_open:
+        say(f"  published now: {report.field} = {_published_value(args, report)}")
     return EXIT_OK
+
+
+def _published_value(args, report) -> str:
+    """The value a correction is about, as published now (what the contributor compares with the source)."""
+    try:
+        records = store.load_records(datasets_dir(args.data_dir), report.dataset)
+    except store.StoreError as exc:
+        return f"(unknown: {exc})"
+    found = records.loc[records["encounter_id"] == report.encounter_id, report.field]
+    if found.empty:
+        return "(the record is no longer published)"
+    value = found.iloc[0]
+    return "(empty)" if pd.isna(value) or value == "" else str(value)
 
 
 def _reports_review(reports, args) -> int:

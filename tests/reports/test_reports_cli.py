@@ -81,6 +81,7 @@ def test_accept_of_an_invalid_draft_lists_its_problems_and_publishes_nothing(cap
 
 def test_a_correction_is_accepted_with_its_corrected_value(capsys, reports, data_dir):
     ref = reports.file_correction(DATASET, "T-1", "city", "It was St. Paul.", "https://example.org/s", "", "c")
+    assert "published now: city = Minneapolis" in run(capsys, data_dir, "show", ref)[1]
     code, _, err = run(capsys, data_dir, "accept", ref, "--who", "bo")
     assert code == EXIT_UNUSABLE and "--set city=" in err
     code, out, _ = run(capsys, data_dir, "accept", ref, "--who", "bo", "--set", "city=St. Paul")

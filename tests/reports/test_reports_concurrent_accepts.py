@@ -79,9 +79,13 @@ def test_one_report_accepted_twice_at_once_is_published_once(reports, data_dir):
 def test_an_accept_that_died_midway_stops_blocking_after_ten_minutes(reports, data_dir):
     ref = _file(reports, 1)
     with reports.engine.begin() as conn:
-        conn.execute(sa.update(reports_table).values(claimed_by="ana", claimed_at=datetime.now(UTC).replace(tzinfo=None)))
+        conn.execute(
+            sa.update(reports_table).values(claimed_by="ana", claimed_at=datetime.now(UTC).replace(tzinfo=None))
+        )
     with pytest.raises(ReportError, match="being accepted by ana"):
         reports.accept(ref, "bo", data_dir, DATASET)
     with reports.engine.begin() as conn:
-        conn.execute(sa.update(reports_table).values(claimed_at=datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=11)))
+        conn.execute(
+            sa.update(reports_table).values(claimed_at=datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=11))
+        )
     assert reports.accept(ref, "bo", data_dir, DATASET).version == 2
