@@ -297,7 +297,22 @@ def _reports_show(reports, args) -> int:
     report = reports.get(args.ref)
     contact = reports.contact(args.ref, args.who) if args.with_contact else None
     _say_report(report, contact, args.with_contact)
+    if report.kind == "correction" and report.is_open:
+        say(f"  published now: {report.field} = {_published_value(args, report)}")
     return EXIT_OK
+
+
+def _published_value(args, report) -> str:
+    """The value a correction is about, as published now (what the contributor compares with the source)."""
+    try:
+        records = store.load_records(datasets_dir(args.data_dir), report.dataset)
+    except store.StoreError as exc:
+        return f"(unknown: {exc})"
+    found = records.loc[records["encounter_id"] == report.encounter_id, report.field]
+    if found.empty:
+        return "(the record is no longer published)"
+    value = found.iloc[0]
+    return "(empty)" if pd.isna(value) or value == "" else str(value)
 
 
 def _reports_review(reports, args) -> int:
@@ -326,7 +341,18 @@ def _reports_reject(reports, args) -> int:
     return EXIT_OK
 
 
+def _reports_migrate(reports, args) -> int:
+    from dashboard.reports.db import current_revision
+
+    # open_reports has already brought the schema up to date: say where and to which revision
+    say(
+        f"reports database {reports.engine.url.render_as_string(hide_password=True)} at revision {current_revision(reports.engine)}"
+    )
+    return EXIT_OK
+
+
 REPORT_COMMANDS = {
+    "migrate": _reports_migrate,
     "list": _reports_list,
     "show": _reports_show,
     "review": _reports_review,
@@ -344,6 +370,7 @@ def _add_report_commands(sub, add) -> None:
         q.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         return q
 
+    radd("migrate", "create or update the reports database's tables (every command and the app do it too)")
     q = radd("list", "the queue, oldest first")
     q.add_argument("--status", choices=["new", "in_review", "accepted", "rejected"])
     q = radd("show", "one report and its history")

@@ -49,6 +49,8 @@ def make_engine(url: str) -> sa.Engine:
         def _connect(dbapi_connection, _record):
             dbapi_connection.isolation_level = None
             dbapi_connection.execute("PRAGMA foreign_keys = ON")
+            # a deleted contact is overwritten in the file, not left in a free page until the file is vacuumed
+            dbapi_connection.execute("PRAGMA secure_delete = ON")
             dbapi_connection.execute(f"PRAGMA busy_timeout = {BUSY_SECONDS * 1000}")
 
         @sa.event.listens_for(engine, "begin")

@@ -44,10 +44,36 @@ MESSAGES = {
     "bad_point": tr("Give both latitude and longitude, within -90 to 90 and -180 to 180, or neither."),
     "no_place": tr("Please say where it happened: a state (and city if known), or a point on the map."),
     "future_date": tr("The date {value} is in the future."),
+    "bad_character": tr(
+        "{field} holds a character that cannot be stored (such as a null character); please remove it."
+    ),
     "bad_date": tr('"{value}" is not a date; write it as 2025-06-14.'),
     "demonstration": tr("This record is fictional (demonstration data): there is nothing to correct."),
     "date_order": tr("The range ends ({date_to}) before it starts ({date_from})."),
     "date_span": tr("A date range must lie within one calendar year; give the part you are sure of."),
+}
+
+
+# field -> its name in a message (translated like the message). Fields not listed are named as they are.
+FIELD_LABELS = {
+    "date": tr("the date"),
+    "city": tr("the city"),
+    "state": tr("the state"),
+    "what_happened": tr("what happened"),
+    "force_seen": tr("the force seen"),
+    "agencies": tr("the agencies"),
+    "links": tr("the links"),
+    "contact": tr("your contact"),
+    "dataset": tr("the dataset"),
+    "encounter_id": tr("the record"),
+    "field": tr("the field to correct"),
+    "what_is_wrong": tr("what is wrong"),
+    "source_url": tr("the source"),
+    "source": tr("the source"),
+    "client": tr("the visitor's key"),
+    "who": tr("the contributor's name"),
+    "reason": tr("the reason"),
+    "honeypot": tr("the hidden field"),
 }
 
 
@@ -62,8 +88,23 @@ class ReportRefused(ReportError):
     def __init__(self, reason: str, **params):
         self.reason = reason
         self.key = MESSAGES[reason]
-        self.params = params
-        super().__init__(self.key.format(**params))
+        self.field = params.get("field", "")  # the field at fault (what_happened...), "" when none
+        self.params = params  # as given: params["field"] is the field's name in code (what_happened)
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = "en", labels: dict | None = None) -> str:
+        """The refusal in the visitor's language: t(key), the field named in words (labels: a page's own
+        names for its fields, English, translated here; else FIELD_LABELS)."""
+        from dashboard.i18n import t
+
+        params = dict(self.params)
+        if "field" in params:
+            params["field"] = t({**FIELD_LABELS, **(labels or {})}.get(params["field"], params["field"]), lang)
+        return _sentence(t(self.key, lang, **params))
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 class DraftInvalid(ReportError):
@@ -116,10 +157,20 @@ def check_text(name: str, value: str | None, rules: Rules, required: bool = Fals
     text = "" if value is None else str(value)
     if required and not text.strip():
         raise ReportRefused("required", field=name)
+    if "\x00" in text or not _encodable(text):  # PostgreSQL cannot store NUL; nothing can store a lone surrogate
+        raise ReportRefused("bad_character", field=name)
     most = rules.max_length[name]  # KeyError: a field without a limit is a programming error, not a visitor's
     if len(text) > most:
         raise ReportRefused("too_long", field=name, length=len(text), most=most)
     return text
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_link(link: str, rules: Rules, name: str = "links") -> str:

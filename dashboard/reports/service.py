@@ -76,7 +76,7 @@ class Reports:
         if not values["state"] and latitude is None:
             raise ReportRefused("no_place")
         contact = r.check_text("contact", report.contact, rules)
-        return self._insert(values, contact, r.check_text("client", client, rules))
+        return self._insert(values, contact, self._client(client))
 
     def file_correction(
         self,
@@ -107,7 +107,13 @@ class Reports:
             "source_url": r.check_link(r.check_text("source_url", source_url, rules, required=True), rules, "source"),
         }
         contact = r.check_text("contact", contact, rules)
-        return self._insert(values, contact, r.check_text("client", client, rules))
+        return self._insert(values, contact, self._client(client))
+
+    def _client(self, client: str) -> str:
+        if not client or not str(client).strip():
+            # the page's mistake, not the visitor's: without a key every visitor would share one limit
+            raise ValueError("file_new/file_correction need the client's key (a hash of its address or session)")
+        return r.check_text("client", client, self.rules)
 
     def _check_honeypot(self, honeypot: str | None) -> None:
         if honeypot and str(honeypot).strip():

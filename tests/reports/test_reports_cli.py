@@ -81,6 +81,7 @@ def test_accept_of_an_invalid_draft_lists_its_problems_and_publishes_nothing(cap
 
 def test_a_correction_is_accepted_with_its_corrected_value(capsys, reports, data_dir):
     ref = reports.file_correction(DATASET, "T-1", "city", "It was St. Paul.", "https://example.org/s", "", "c")
+    assert "published now: city = Minneapolis" in run(capsys, data_dir, "show", ref)[1]
     code, _, err = run(capsys, data_dir, "accept", ref, "--who", "bo")
     assert code == EXIT_UNUSABLE and "--set city=" in err
     code, out, _ = run(capsys, data_dir, "accept", ref, "--who", "bo", "--set", "city=St. Paul")
@@ -109,3 +110,12 @@ def test_the_data_directory_comes_from_the_environment_too(capsys, reports, data
     monkeypatch.setenv("ENCOUNTERS_DATA_DIR", str(data_dir))
     assert main(["reports", "list"]) == EXIT_OK
     assert ref in capsys.readouterr().out
+
+
+def test_migrate_says_which_database_and_revision(capsys, data_dir, database):
+    from dashboard.reports.db import head_revision
+
+    code, out, _ = run(capsys, data_dir, "migrate")
+    assert code == EXIT_OK
+    assert f"at revision {head_revision()}" in out
+    assert ("reports.sqlite3" in out) == (database == "sqlite")

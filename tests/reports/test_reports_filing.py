@@ -104,6 +104,8 @@ TODAY = date.today()
         pytest.param({"date_from": date(2025, 6, 3), "date_to": date(2025, 6, 1)}, "date_order", id="range-backwards"),
         pytest.param({"date_from": date(2024, 12, 1), "date_to": date(2025, 1, 5)}, "date_span", id="range-over-years"),
         pytest.param({"date_from": "14/06/2025"}, "bad_date", id="date-not-iso"),
+        pytest.param({"what_happened": "a\x00b"}, "bad_character", id="null-character"),
+        pytest.param({"contact": "x\ud800"}, "bad_character", id="lone-surrogate"),
         pytest.param({"honeypot": "http://spam.example"}, "honeypot", id="bot-filled-hidden-field"),
     ],
 )
@@ -111,8 +113,9 @@ def test_a_report_that_breaks_a_rule_is_refused_with_a_message_and_not_stored(re
     with pytest.raises(ReportRefused) as refused:
         reports.file_new(encounter(**changes), client="c")
     assert refused.value.reason == reason
-    assert str(refused.value) == refused.value.key.format(**refused.value.params)  # the key translates it
-    assert "{" not in str(refused.value)
+    assert refused.value.message("en") == str(refused.value)
+    spanish = refused.value.message("es")  # the key translates it, the field's name too
+    assert spanish != str(refused.value) and "{" not in spanish and "_" not in spanish.replace("R-", "")
     assert reports.list() == []
     assert reports.counts()["received"] == 0
 
@@ -160,6 +163,17 @@ def test_a_correction_that_breaks_a_rule_is_refused(reports, args, reason):
     assert reports.list() == []
 
 
+def test_a_refusal_names_the_field_in_words_in_both_languages(reports):
+    with pytest.raises(ReportRefused) as refused:
+        reports.file_new(encounter(what_happened="x" * 2001), client="c")
+    assert refused.value.field == "what_happened"
+    assert str(refused.value) == "What happened is 2001 characters long; at most 2000 fit. Please shorten it."
+    assert (
+        refused.value.message("es")
+        == "Lo que ocurrió tiene 2001 caracteres; caben como máximo 2000. Acórtelo, por favor."
+    )
+
+
 def test_every_limit_comes_from_the_rules_file():
     rules = load_rules()
     assert rules.reports_per_window == 20 and rules.window_seconds == 3600
@@ -185,3 +199,8 @@ def test_a_demonstration_record_cannot_be_corrected(reports, data_dir):
     with pytest.raises(ReportRefused) as refused:
         reports.file_correction("reported", "T-1", "city", "x", "https://example.org/s", "", "c")
     assert refused.value.reason == "demonstration"
+
+
+def test_a_page_that_forgets_the_client_key_is_told(reports):
+    with pytest.raises(ValueError, match="client"):
+        reports.file_new(encounter(), client="")

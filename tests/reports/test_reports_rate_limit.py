@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -47,7 +47,7 @@ def test_the_limit_holds_across_two_openings_of_the_database(reports, data_dir):
 
 
 def test_filings_older_than_an_hour_no_longer_count_and_are_forgotten(reports):
-    old = datetime.utcnow() - timedelta(hours=1, minutes=1)
+    old = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1, minutes=1)
     with reports.engine.begin() as conn:
         conn.execute(sa.insert(filing_log), [{"client": "c", "at": old} for _ in range(20)])
     assert reports.file_new(report(), client="c")

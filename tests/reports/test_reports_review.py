@@ -201,3 +201,13 @@ def test_a_report_is_never_published_into_a_demonstration_dataset(reports, data_
         reports.accept(ref, "ana", data_dir, DATASET)  # a real report would pass for a fictional one
     assert store.current_version(data_dir, DATASET) == 1
     assert reports.get(ref).status == "new"
+
+
+def test_a_deleted_contact_is_gone_from_the_sqlite_file_too(reports, data_dir, database):
+    if database != "sqlite":
+        pytest.skip("a file on disk: SQLite only (PostgreSQL's autovacuum reclaims deleted rows)")
+    ref = reports.file_new(encounter(contact="unique-witness-7731@example.org"), client="c")
+    assert b"unique-witness-7731" in (data_dir / "reports.sqlite3").read_bytes()
+    reports.reject(ref, "ana", "Not an encounter with federal agents.")
+    reports.close()
+    assert b"unique-witness-7731" not in (data_dir / "reports.sqlite3").read_bytes()
