@@ -113,12 +113,42 @@ def record_history(root: Path, dataset: str, encounter_id: str) -> list[dict]:
                 "before": {},
                 "after": {},
             }
-            quoted = [f for f in fields if f in QUOTED]
-            if row["change"] == "changed" and quoted:
-                entry["before"] = _values(root, dataset, version - 1, encounter_id, quoted)
-                entry["after"] = _values(root, dataset, version, encounter_id, quoted)
             out.append(entry)
+    _quote_values(root, dataset, encounter_id, out)
     return out
+
+
+def _quote_values(root: Path, dataset: str, encounter_id: str, entries: list[dict]) -> None:
+    """Fill before/after of the short fields each change names. A field keeps its value from the version
+    that last set it (the record's changelog says so), so `before` is the `after` of that earlier
+    version: one read of the records per version that sets a quoted field (plus the one that added
+    the record), not two per change. Each read costs a scan of that version's ids."""
+    wanted = sorted({f for e in entries if e["change"] == "changed" for f in e["fields"] if f in QUOTED})
+    if not wanted:
+        return
+    read: dict[int, dict] = {}
+
+    def at(version: int) -> dict:
+        if version not in read:
+            read[version] = _values(root, dataset, version, encounter_id, wanted)
+        return read[version]
+
+    set_in: dict[str, int] = {}  # field -> the version whose value it still has
+    for e in entries:
+        if e["change"] == "removed":
+            set_in = {}
+            continue
+        quoted = [f for f in e["fields"] if f in QUOTED]
+        if e["change"] == "changed" and quoted:
+            for f in quoted:
+                before = at(set_in[f] if f in set_in else e["version"] - 1)
+                if f in before:
+                    e["before"][f] = before[f]
+                if f in at(e["version"]):
+                    e["after"][f] = at(e["version"])[f]
+        for f in wanted:
+            if e["change"] == "added" or f in quoted:
+                set_in[f] = e["version"]
 
 
 # ---------------------------------------------------------------- in words

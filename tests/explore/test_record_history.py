@@ -84,3 +84,26 @@ def test_a_contributors_own_reason_is_quoted():
     entry = {"version": 5, "published_at": "2026-02-01T10:00:00+00:00", "change": "changed", "fields": ["summary"]}
     entry |= {"reason": "typo in the city", "before": {}, "after": {}, "rolled_back_to": None}
     assert history_line(entry) == "Changed in version 5 (2026-02-01) (reason: typo in the city): summary"
+
+
+def test_values_before_and_after_follow_the_field_across_versions(tmp_path):
+    """v2 corroborates A-2, v3 rewords its summary, v4 documents it: each change quotes its own values."""
+    store.publish(tmp_path, "t", _records(), EMPTY, {"action": "publish"})
+    for changed in (
+        {"verification": "corroborated"},
+        {"verification": "corroborated", "summary": "reworded"},
+        {"verification": "documented", "summary": "reworded"},
+    ):
+        store.publish(tmp_path, "t", _records(**changed), EMPTY, {"action": "publish"})
+    h = record_history(tmp_path, "t", "A-2")
+    assert [(e["version"], e["fields"]) for e in h] == [
+        (1, []),
+        (2, ["verification"]),
+        (3, ["summary"]),
+        (4, ["verification"]),
+    ]
+    assert [(e["before"], e["after"]) for e in h[1:]] == [
+        ({"verification": "reported"}, {"verification": "corroborated"}),
+        ({}, {}),  # a summary is named, not quoted
+        ({"verification": "corroborated"}, {"verification": "documented"}),
+    ]
