@@ -9,6 +9,7 @@ that fill every field fill it, and their report is refused.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import secrets
 from datetime import date
@@ -249,6 +250,10 @@ def _send(file) -> None:
         ref = file(_client())
     except reports.ReportRefused as exc:
         st.error(common.md_escape(refusal_text(exc)), icon=":material/block:")  # it may quote what was typed
+        return
+    except Exception:  # the database cannot be reached (a replica losing PostgreSQL): never a traceback
+        logging.getLogger(__name__).exception("a report could not be stored")  # the operator's log has it
+        st.error(t("Your report could not be stored just now. Nothing was sent; please try again in a while."))
         return
     st.session_state[SENT] = ref
     st.rerun()

@@ -169,3 +169,14 @@ def test_methodology_counts_reports_received_accepted_rejected(db):
     assert shown == {"Reports received": "3", "Accepted": "0", "Rejected": "1", "Waiting for review": "2"}
     es = page_app("methodology", browser=False, lang="es").run()
     assert {m.label: m.value for m in es.metric}["Reportes recibidos"] == "3"
+
+
+def test_a_database_that_cannot_be_reached_is_said_in_words(app_env, monkeypatch, tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the database's folder should be")
+    monkeypatch.setenv("ENCOUNTERS_DATABASE_URL", f"sqlite:///{blocked / 'reports.sqlite3'}")
+    at = send(fill_new(report_app()))
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Your report could not be stored just now. Nothing was sent; please try again in a while."
+    ]
