@@ -492,7 +492,10 @@ def _map_columns(spec: Mapping, schema: Schema, col, rows: list[int]):
 def _accounting_notes(spec: Mapping, by_key, resolve, left_out, groups) -> list[str]:
     notes = []
     named = {resolve[s] for s in spec.named_sources()}
-    if unused := [c for c in by_key.values() if c not in named]:
+    patterns = [_key(p) for p in spec.ignore if "*" in p]
+    if unused := [
+        c for c in by_key.values() if c not in named and not any(fnmatch.fnmatchcase(_key(c), p) for p in patterns)
+    ]:
         personal = [f"{c} ({kind})" for c in unused if (kind := personal_kind(c))]
         notes.append(
             f"columns not used (never carried into the records): {', '.join(unused)}; account for each in "

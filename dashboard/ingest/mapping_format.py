@@ -69,7 +69,7 @@ KEYS = (
     Key("top", "exclude", "Personal source columns, never carried into the records and dropped from the "
         "quarantine; a mapping may not use them anywhere.", "exclude: [Birth Date, Officer Name]"),
     Key("top", "ignore", "Source columns not needed (case numbers, internal codes): never carried, and no "
-        "longer listed as unaccounted for.", "ignore: [OBJECTID, Precinct]"),
+        "longer listed as unaccounted for; `*` matches any text.", "ignore: [OBJECTID, Precinct, \"Total*\"]"),
     Key("top", "allow_personal", "Columns that look personal (names, badge numbers, subject ids, ages, dates "
         "of birth, sex, hire dates) which the mapping may use anyway, each with the reason. Without it the "
         "mapping is refused.", "allow_personal: {Subject_Race: \"perceived race of the person targeted\"}"),
