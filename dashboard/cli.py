@@ -72,7 +72,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_publish(args) -> int:
-    from dashboard.ingest.pipeline import prepare, publish_prepared
+    from dashboard.ingest.pipeline import prepare, publish_prepared, published_line
 
     prepared = prepare(args.path, mapping=args.mapping)
     say(prepared.report.describe())
@@ -96,17 +96,6 @@ def cmd_publish(args) -> int:
         qpath = store.version_dir(datasets_dir(args.data_dir), args.dataset, manifest["version"]) / "quarantine.csv"
         print(f"quarantined rows and their reasons: {qpath}")
     return EXIT_OK
-
-
-def published_line(manifest: dict) -> str:
-    """rows in = published + quarantined (+ left out by each rule), as a publish's manifest records it."""
-    records = f"published {manifest['rows_published']:,} + quarantined {manifest['rows_quarantined']:,}"
-    if "rows_grouped" in manifest:
-        records = f"{manifest['rows_grouped']:,} rows grouped into encounters: {records}"
-    left = manifest.get("rows_left_out") or {}
-    return f"rows in {manifest['rows_in']:,} = {records}" + "".join(
-        f' + left out by rule "{name}" {n:,}' for name, n in left.items()
-    )
 
 
 def cmd_mapping_reference(args) -> int:

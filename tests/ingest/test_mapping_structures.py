@@ -231,6 +231,12 @@ def test_accounting_adds_up_with_rows_left_out(tmp_path, capsys):
         'rows in: 7 = 2 valid + 2 invalid + 2 left out by rule "shots at animals" '
         '+ 1 left out by rule "accidental discharges"' in out
     )
+    args = ["--data-dir", str(tmp_path / "cli"), "publish", str(data), "--dataset", "uof", "--mapping", str(m)]
+    assert cli.main(args) == cli.EXIT_OK
+    assert (
+        'rows in 7 = published 2 + quarantined 2 + left out by rule "shots at animals" 2 '
+        '+ left out by rule "accidental discharges" 1' in capsys.readouterr().out
+    )
 
 
 # ---------------------------------------------------------------- a point inside text
