@@ -165,10 +165,12 @@ def dates(texts: list[str], formats: tuple[str, ...], default: str, where: str, 
     by_format = Counter(found[c][1] for c in codes)
     out = [found[c][0] or default for c in codes]
     given = len(texts) - by_format[-2]
-    if not given or by_format[-1] == 0:
-        return out, None
-    unread = [u for u, (_, i) in zip(uniques, found, strict=True) if i == -1]
     matched = "; ".join(f"format {f} matched {by_format[i]:,} of {given:,} values" for i, f in enumerate(formats))
+    if not given or (by_format[-1] == 0 and len(formats) == 1):
+        return out, None
+    if by_format[-1] == 0:  # several formats, all values read: say which read how many
+        return out, f'column "{source}": {matched}'
+    unread = [u for u, (_, i) in zip(uniques, found, strict=True) if i == -1]
     looks = ", ".join(f'"{u}"' for u in unread[:3])
     fmt, n = propose_date_format(unread[:200], formats)
     fix = (f"add the format {fmt} to {where}" + ("" if n == min(len(unread), 200) else f" (it reads {n:,} of "
