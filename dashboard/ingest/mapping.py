@@ -324,6 +324,8 @@ def _parse_coordinates(coords: dict, fail, keys, canonical) -> dict[str, Any]:
         raise fail(f"coordinates.format must be one of: {', '.join(_POINT_FORMATS)}")
     if ("x" in out) != ("crs" in out):
         raise fail('coordinates x: and y: need crs: (their coordinate system, e.g. crs: "EPSG:2260")')
+    if "in_text" in out and not isinstance(out["in_text"], bool):
+        raise fail("coordinates.in_text must be true or false")
     if "crs" in out:
         steps.projection(out["crs"], fail)  # refuses an unknown coordinate system now, not at the first row
     canonical("location_precision", out.get("precision"), "coordinates.precision")
@@ -420,6 +422,11 @@ def map_rows(raw: pd.DataFrame, spec: Mapping, source: str) -> Mapped:
         count = "people_affected" not in {c.target for c in spec.columns}
         out, firsts, groups, conflicts = steps.group(out, rows, keys, people, multi, count)
         notes += steps.conflict_notes(conflicts, spec.name)
+        if alone := [r for r, k in zip(rows, keys, strict=True) if not all(k)]:
+            notes.append(
+                f"group_by: {len(alone):,} rows have no {' or '.join(spec.group_key)} (rows {steps._shown(alone)}); "
+                "each stays an encounter of its own"
+            )
         first_of = {r: first for first, members in groups.items() for r in members}
         for p in problems:  # a problem of a grouped row belongs to its encounter, which names that row
             if (first := first_of[p["row"]]) != p["row"]:

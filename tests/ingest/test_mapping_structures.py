@@ -174,6 +174,19 @@ def test_grouped_file_accounting_and_publish(tmp_path):
     }
 
 
+def test_an_invalid_grouped_encounter_is_quarantined_once_with_its_rows(tmp_path):
+    data = tmp_path / "uof.csv"
+    content = officer_rows().replace("C,S10,O1,Bodily Force,Everett", "C,S10,O1,Teleport,Everett")
+    data.write_text(content + "C,S11,O2,Taser,Everett\n,S12,O3,Taser,Everett\n")
+    prepared = prepare(data, mapping=mapping(tmp_path, GROUPED))
+    quarantine = prepared.quarantine()
+    assert quarantine["row"].tolist() == [82, 84]  # incident C (rows 82, 83), and the row with no incident number
+    assert quarantine["grouped_rows"].tolist() == ["82, 83", "84"]
+    assert "Teleport" in quarantine["problems"].iloc[0] and "encounter_id" in quarantine["problems"].iloc[1]
+    assert prepared.counts() == {"rows_in": 83, "rows_valid": 2, "rows_invalid": 2, "encounters": 4}
+    assert any("1 rows have no IncidentNum (rows 84)" in n for n in prepared.notes)
+
+
 @pytest.mark.parametrize(
     "columns, message",
     [
@@ -248,6 +261,12 @@ CHICAGO = [
     ("045XX W VAN BUREN ST", 1146219, 1897639, 41.875103951, -87.738611562),
     ("053XX S CORNELL AVE", 1188158, 1870244, 41.799030006, -87.585505972),
 ]
+
+
+def test_a_wkt_point_inside_text(tmp_path):
+    body = {"coordinates": {"point": "Where", "format": "POINT (lon lat)", "in_text": True, "precision": "exact"}}
+    out = mapped(tmp_path, 'Where\n"GPS: point (-93.2650 44.9778), per report"\n', body)
+    assert (out.frame["latitude"].tolist(), out.frame["longitude"].tolist()) == (["44.9778"], ["-93.2650"])
 
 
 def test_a_point_after_an_address_in_the_same_cell(tmp_path):
