@@ -416,7 +416,9 @@ def map_rows(raw: pd.DataFrame, spec: Mapping, source: str) -> Mapped:
     col = _reader(raw, spec, resolve)
     out, problems, notes = _map_columns(spec, schema, col, rows)
     if spec.group_key:
-        multi = {c.name for c in schema.columns if c.kind in ("multi", "sources")}
+        multi = {
+            c.name: {"multi": "; ", "sources": " | "}[c.kind] for c in schema.columns if c.kind in ("multi", "sources")
+        }
         keys = list(zip(*map(col, spec.group_key), strict=True))
         people = col(spec.people_from) if spec.people_from else None
         count = "people_affected" not in {c.target for c in spec.columns}

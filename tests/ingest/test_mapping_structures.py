@@ -152,6 +152,18 @@ def test_grouped_ids_do_not_depend_on_row_order(tmp_path):
     assert first.sort_index().to_dict() == again.sort_index().to_dict() == {"SPD-A": "6", "SPD-B": "1", "SPD-C": "1"}
 
 
+def test_grouped_sources_are_joined_as_a_source_list(tmp_path):
+    body = {**GROUPED, "columns": {**GROUPED["columns"], "sources": "Report"}}
+    content = (
+        "IncidentNum,SubjectID,OfficerID,Force,City,Report\n"
+        "A,S1,O1,Taser,Seattle,https://example.org/1\n"
+        "A,S1,O2,Taser,Seattle,https://example.org/2 | https://example.org/1\n"
+    )
+    assert mapped(tmp_path, content, body).frame["sources"].tolist() == [
+        "https://example.org/1 | https://example.org/2"
+    ]
+
+
 def test_rows_that_disagree_within_an_incident_are_reported_not_dropped(tmp_path):
     content = "IncidentNum,SubjectID,OfficerID,Force,City\nA,S1,O1,Taser,Seattle\nA,S1,O2,Taser,Tacoma\n"
     out = mapped(tmp_path, content, GROUPED)
