@@ -27,6 +27,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -392,8 +393,8 @@ def _reader(raw: pd.DataFrame, spec: Mapping, resolve: dict[str, str | None]):
         if name not in cache and resolve.get(name) is not None:
             drop = spec.missing | spec.missing_by_column.get(name, frozenset())
             codes, uniques = pd.factorize(raw[resolve[name]].fillna("").astype(str), sort=False)
-            clean = ["" if _key(u) in drop else v.squash(u) for u in uniques]
-            cache[name] = [clean[c] for c in codes]
+            clean = ["" if _key(u) in drop else v.squash(u) for u in np.asarray(uniques, dtype=object)]
+            cache[name] = np.asarray(clean, dtype=object)[codes].tolist() if clean else [""] * len(codes)
         return cache.get(name) or [""] * len(raw)
 
     return col
