@@ -372,6 +372,8 @@ def test_the_proposed_format_reads_the_file(tmp_path):
         pytest.param({"columns": {"summary": {"template": "Badge {Badge No}."}}}, "columns.summary.template", "Badge No", id="template"),
         pytest.param({"columns": {"official_response": "Officer Hire Date"}}, "columns.official_response.from", "Officer Hire Date", id="from"),
         pytest.param({"columns": {"targeted_groups": {"flags": {"Subject_Gender": "bystander"}}}}, "columns.targeted_groups.flags", "Subject_Gender", id="flags"),
+        pytest.param({"columns": {"summary": {"template": "Officer ({Officer Race})."}}}, "columns.summary.template", "Officer Race", id="officer-race"),
+        pytest.param({"coordinates": {"point": "Home Address", "format": "(lat, lon)"}, "columns": {"city": "Sex"}}, "columns.city.from", "Sex", id="sex"),
         pytest.param({"group_by": {"key": "SubjectID"}, "columns": {"encounter_id": {"template": "X-{SubjectID}"}}}, "", "SubjectID", id="group-key"),
     ],
 )  # fmt: skip
