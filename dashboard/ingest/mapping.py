@@ -189,8 +189,8 @@ def load_mapping(path: str | Path) -> Mapping:
 
     keys("top", doc, "")
 
-    def section(key: str, kind: type = dict, within: dict | None = None) -> Any:
-        if not isinstance(got := (doc if within is None else within).get(key) or kind(), kind):
+    def section(key: str, kind: type = dict) -> Any:
+        if not isinstance(got := doc.get(key) or kind(), kind):
             raise fail(f"{key} must be a {'list' if kind is list else 'set of key: value lines'}")
         return got
 
@@ -355,7 +355,9 @@ def _parse_rule(i: int, rule: Any, fail, keys) -> Rule:
 
 
 def _parse_lookup(i: int, lk: Any, fail, target, canonical) -> Lookup:
-    if not isinstance(lk, dict) or set(lk) - set(keys_of("lookup")) or len(lk.get("match") or {}) != 1:
+    if isinstance(lk, dict) and (message := unknown_key_message("lookup", lk)):
+        raise fail(f"lookups item {i}: {message}")
+    if not isinstance(lk, dict) or len(lk.get("match") or {}) != 1:
         raise fail(f"lookups item {i} needs table:, match: {{source column: table column}}, set: and found:")
     table, sets = REPO_DATA_DIR / str(lk["table"]), lk.get("set") or {}
     if not table.is_file():
