@@ -1,10 +1,12 @@
 # make run   - install, build the shipped datasets, serve the dashboard at http://localhost:8501
 # make test  - install with test dependencies and run the whole suite
+# make cluster REPLICAS=2 PORT=8700 [DATA_DIR=dir] - N replicas on ports PORT+1.. behind nginx on PORT
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
+REPLICAS ?= 2
 
-.PHONY: run test install data demo lint bench clean
+.PHONY: run cluster test install data demo lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -26,6 +28,13 @@ data: install
 
 run: data
 	$(VENV)/bin/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
+
+# Several replicas behind nginx on one data directory (deploy/README.md); foreground, Ctrl-C stops all.
+# DATA_DIR= (or ENCOUNTERS_DATA_DIR) puts the published datasets elsewhere; the shipped ones are
+# published there first if missing.
+cluster: install
+	$(if $(DATA_DIR),ENCOUNTERS_DATA_DIR=$(abspath $(DATA_DIR))) $(PY) -m dashboard.shipped
+	$(PY) scripts/cluster.py --replicas $(REPLICAS) --port $(PORT) $(if $(DATA_DIR),--data-dir $(abspath $(DATA_DIR)))
 
 test: install node_modules/.installed
 	$(VENV)/bin/lint-imports --no-cache  # the import contracts in pyproject.toml (layers; Streamlit only in pages)
