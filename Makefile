@@ -30,10 +30,10 @@ run: data
 	$(VENV)/bin/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
 
 # Several replicas behind nginx on one data directory (deploy/README.md); foreground, Ctrl-C stops all.
-# DATA_DIR= (or ENCOUNTERS_DATA_DIR) puts the published datasets elsewhere; the shipped ones are
-# published there first if missing.
+# Without DATA_DIR it serves what `make data` publishes (into $ENCOUNTERS_DATA_DIR or data/datasets);
+# DATA_DIR=dir serves that directory as it is (a shared volume, say), publishing nothing into it.
 cluster: install
-	$(if $(DATA_DIR),ENCOUNTERS_DATA_DIR=$(abspath $(DATA_DIR))) $(PY) -m dashboard.shipped
+	$(if $(DATA_DIR),,$(PY) -m dashboard.shipped)
 	$(PY) scripts/cluster.py --replicas $(REPLICAS) --port $(PORT) $(if $(DATA_DIR),--data-dir $(abspath $(DATA_DIR)))
 
 test: install node_modules/.installed
