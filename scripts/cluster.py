@@ -32,6 +32,9 @@ REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "deploy" / "nginx.conf.template"
 STREAMLIT_CONFIG = REPO / ".streamlit" / "config.toml"
 HOST = "127.0.0.1"  # replicas and nginx listen on loopback only: put a real front end before it to publish
+HEALTH_PATH = "/_stcore/health"
+# What every replica gets beyond the caller's environment (deploy/kubernetes.yaml sets the same).
+REPLICA_ENV = ("ENCOUNTERS_DATA_DIR", "STREAMLIT_SERVER_COOKIE_SECRET")
 NGINX_TEMP_DIRS = ("body", "proxy", "fastcgi", "uwsgi", "scgi")
 PR_SET_PDEATHSIG = 1
 
@@ -76,8 +79,8 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def start_replica(port: int, env: dict) -> subprocess.Popen:
-    cmd = [
+def replica_command(port: int) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "streamlit",
@@ -90,7 +93,10 @@ def start_replica(port: int, env: dict) -> subprocess.Popen:
         "--server.headless",
         "true",
     ]
-    return subprocess.Popen(cmd, cwd=REPO, env=env, preexec_fn=_die_with_parent)
+
+
+def start_replica(port: int, env: dict) -> subprocess.Popen:
+    return subprocess.Popen(replica_command(port), cwd=REPO, env=env, preexec_fn=_die_with_parent)
 
 
 def start_nginx(nginx: str, run_dir: Path) -> subprocess.Popen:
@@ -103,18 +109,16 @@ def start_nginx(nginx: str, run_dir: Path) -> subprocess.Popen:
 
 def healthy(port: int) -> bool:
     try:
-        with urllib.request.urlopen(f"http://{HOST}:{port}/_stcore/health", timeout=2) as response:
+        with urllib.request.urlopen(f"http://{HOST}:{port}{HEALTH_PATH}", timeout=2) as response:
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
 
 
 def replica_env(data_dir: Path, cookie_secret: str) -> dict:
-    env = dict(os.environ)
-    env["ENCOUNTERS_DATA_DIR"] = str(data_dir)
-    # One secret for every replica: a cookie signed by one (st.login's) is valid on the others.
-    env["STREAMLIT_SERVER_COOKIE_SECRET"] = cookie_secret
-    return env
+    # One cookie secret for every replica: a cookie signed by one (st.login's) is valid on the others.
+    values = dict(zip(REPLICA_ENV, (str(data_dir), cookie_secret), strict=True))
+    return {**os.environ, **values}
 
 
 class Stop(Exception):
