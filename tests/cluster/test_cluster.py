@@ -12,7 +12,7 @@ import urllib.request
 
 import pandas as pd
 import pytest
-from conftest import stop_group
+from cluster_support import free_block, launcher, stop_group
 from streamlit_session import run_page
 from support import REPO
 
@@ -92,9 +92,6 @@ def test_a_publish_from_the_command_line_is_served_by_every_replica(cluster, tmp
 
 def test_sigterm_stops_nginx_and_every_replica(shared_root):
     """The foreground `make cluster` leaves nothing behind when stopped (here a cluster of its own)."""
-    import cluster as launcher
-    from conftest import free_block
-
     if launcher.find_nginx() is None:
         pytest.skip("nginx is not installed (apt-get install nginx): `make cluster` tests skipped")
     port = free_block(2, base=int(os.environ.get("CLUSTER_TEST_PORT", "8700")) + 20)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import launcher
+from cluster_support import launcher
 from support import REPO
 
 MANIFEST = REPO / "deploy" / "kubernetes.yaml"
