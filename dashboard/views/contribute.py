@@ -11,7 +11,6 @@ with st.text, st.dataframe or st.code, never as Markdown or HTML.
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import replace
 from importlib.util import find_spec
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import auth, contributor_files, store
-from dashboard.ingest.pipeline import problem_summary, publish_prepared
+from dashboard.ingest.pipeline import accounting_line, problem_summary, publish_prepared, published_line
 from dashboard.ingest.read import FileUnusable
 from dashboard.paths import MAPPINGS_DIR
 from dashboard.views import common
@@ -28,12 +27,11 @@ SESSION_KEY = "contributor"
 NEW_DATASET = "+ a new dataset"
 NO_MAPPING = "none (the file has the canonical columns)"
 MAX_SHOWN = 5_000  # rows of a table sent to the browser; the downloads have every row
-_FLASH, _SEEN, _UPLOAD_N, _STORED, _SESSION = (
+_FLASH, _SEEN, _UPLOAD_N, _STORED = (
     "_contribute_flash",
     "_contribute_seen",
     "_contribute_upload_n",
     "_contribute_stored",
-    "_contribute_session",
 )
 
 
@@ -92,10 +90,13 @@ def rate_limiter() -> auth.RateLimiter:
     return _limiter(str(folder / "sign-in-failures.json") if writable else "")
 
 
-def _session_id() -> str:
-    if _SESSION not in st.session_state:
-        st.session_state[_SESSION] = secrets.token_hex(12)
-    return st.session_state[_SESSION]
+def _client() -> str:
+    """The address signing in, for the throttle: X-Forwarded-For is believed only from a trusted proxy
+    (loopback, or $ENCOUNTERS_TRUSTED_PROXIES), as nginx of `make cluster` or an ingress sets it."""
+    remote = st.context.ip_address
+    remote = remote if isinstance(remote, str) else None  # None: loopback (AppTest gives a stand-in object)
+    headers = st.context.headers
+    return auth.client_address(remote, headers.get("X-Forwarded-For") if headers else None)
 
 
 def _sign_out(who: Identity | None) -> None:
@@ -149,7 +150,7 @@ def _password_form(config: auth.ContributorConfig) -> None:
     if not username or not password:
         st.error("Type your username and your password.")
         return
-    result = auth.sign_in(config, rate_limiter(), username, password, _session_id())
+    result = auth.sign_in(config, rate_limiter(), username, password, _client())
     if not result.ok:
         st.error(result.message, icon=":material/block:")  # auth's own words: never the typed username
         return
@@ -335,8 +336,11 @@ def _check(stored: Path, mapping: Path | None, source: str):
             return None
         bar.progress(1.0, text="Done")
         c = prepared.counts()
+        grouped = "encounters" in c or "rows_left_out" in c  # a mapping grouped rows or left some out
         status.update(
-            label=f"Checked: {c['rows_in']:,} rows in, {c['rows_valid']:,} valid, {c['rows_invalid']:,} invalid",
+            label=f"Checked: {accounting_line(c)}"
+            if grouped
+            else f"Checked: {c['rows_in']:,} rows in, {c['rows_valid']:,} valid, {c['rows_invalid']:,} invalid",
             state="complete",
             expanded=False,
         )
@@ -356,6 +360,8 @@ def _report(prepared, name: str) -> None:
         st.text(f"Note: {note}")
     c = prepared.counts()
     _counts({"Rows in": c["rows_in"], "Valid": c["rows_valid"], "Invalid": c["rows_invalid"]})
+    if "rows_left_out" in c or "encounters" in c:  # a mapping's leave_out rules or group_by: say how rows add up
+        st.text(accounting_line(c))
     problems = prepared.problems
     if problems.empty:
         st.success("Every row is valid.", icon=":material/check:")
@@ -497,7 +503,8 @@ def _publish(root: Path, name: str, is_new: bool, who: Identity, prepared, chang
     _flash(
         f"Published version {manifest['version']} of {name}: {manifest['rows_published']:,} records "
         f"({ch['added']:,} added, {ch['changed']:,} changed, {ch['removed']:,} removed); "
-        f"{manifest['rows_quarantined']:,} rows quarantined. Every page shows it now.",
+        f"{manifest['rows_quarantined']:,} rows quarantined. Every page shows it now."
+        + (f" {published_line(manifest)}." if "rows_left_out" in manifest or "rows_grouped" in manifest else ""),
     )
     st.session_state[_UPLOAD_N] = st.session_state.get(_UPLOAD_N, 0) + 1  # a fresh, empty uploader
     st.session_state.pop(_STORED, None)
