@@ -1,4 +1,5 @@
-"""`encounters`: the contributor's command line (validate, diff, publish, history, rollback, codebook, mapping)."""
+"""`encounters`: the contributor's command line (validate, diff, publish, history, rollback, codebook, mapping,
+reports)."""
 
 from __future__ import annotations
 
@@ -227,6 +228,184 @@ def cmd_brief(args) -> int:
     return EXIT_OK
 
 
+def _open_reports(args):
+    from dashboard.reports import open_reports
+
+    return open_reports(datasets_dir(args.data_dir))
+
+
+def _say_report(report, contact: str | None = None, with_contact: bool = False) -> None:
+    """A report as plain lines; every value through say(): a visitor's text may hold escape sequences."""
+    say(f"{report.ref}  {report.kind}  {report.status}  filed {report.created_at:%Y-%m-%d %H:%M} UTC")
+    if report.kind == "new":
+        when = report.date_from.isoformat() + (f" to {report.date_to.isoformat()}" if report.date_to else "")
+        place = ", ".join(x for x in (report.city, report.state) if x)
+        if report.latitude is not None:
+            place += f" ({report.latitude}, {report.longitude})"
+        say(f"  when: {when}")
+        say(f"  where: {place}")
+        say(f"  what happened: {report.what_happened}")
+        say(f"  force seen: {'; '.join(report.force_seen) or '-'}")
+        say(f"  agencies: {'; '.join(report.agencies) or '-'}")
+        for link in report.links:
+            say(f"  link: {link}")
+    else:
+        say(f"  record: {report.dataset} / {report.encounter_id}, field {report.field}")
+        say(f"  what is wrong: {report.what_is_wrong}")
+        say(f"  source: {report.source_url}")
+    if with_contact:
+        say(f"  contact: {contact if contact is not None else '(none kept)'}")
+    if report.resolution:
+        say(f"  {'became' if report.status == 'accepted' else 'reason'}: {report.resolution}")
+    for e in report.history:
+        say(f"  {e.at:%Y-%m-%d %H:%M} {e.who}: {e.action}{' (' + e.note + ')' if e.note else ''}")
+
+
+def cmd_reports(args) -> int:
+    from dashboard.reports import DraftInvalid, ReportError
+
+    try:
+        reports = _open_reports(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    try:
+        return REPORT_COMMANDS[args.reports_command](reports, args)
+    except DraftInvalid as exc:
+        print(f"error: {exc.ref} cannot be published as it stands; nothing was published:", file=sys.stderr)
+        for column, value, reason in exc.problems:
+            say(f"  {column}{' = ' + repr(value) if value else ''}: {reason}")
+        print("set a value with --set COLUMN=VALUE (repeatable) and accept again", file=sys.stderr)
+        return EXIT_INVALID_ROWS
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    finally:
+        reports.close()
+
+
+def _reports_list(reports, args) -> int:
+    found = reports.list(args.status)
+    for report in found:
+        what = (
+            report.what_happened
+            if report.kind == "new"
+            else f"{report.encounter_id} {report.field}: {report.what_is_wrong}"
+        )
+        what = " ".join(what.split())
+        say(f"{report.ref}  {report.kind:<10}  {report.status:<9}  {report.created_at:%Y-%m-%d}  {what[:70]}")
+    counts = reports.counts()
+    print(
+        f"{len(found):,} shown; {counts['received']:,} received, {counts['open']:,} open, "
+        f"{counts['accepted']:,} accepted, {counts['rejected']:,} rejected"
+    )
+    return EXIT_OK
+
+
+def _reports_show(reports, args) -> int:
+    report = reports.get(args.ref)
+    contact = reports.contact(args.ref, args.who) if args.with_contact else None
+    _say_report(report, contact, args.with_contact)
+    if report.kind == "correction" and report.is_open:
+        say(f"  published now: {report.field} = {_published_value(args, report)}")
+    return EXIT_OK
+
+
+def _published_value(args, report) -> str:
+    """The value a correction is about, as published now (what the contributor compares with the source)."""
+    try:
+        records = store.load_records(datasets_dir(args.data_dir), report.dataset)
+    except store.StoreError as exc:
+        return f"(unknown: {exc})"
+    found = records.loc[records["encounter_id"] == report.encounter_id, report.field]
+    if found.empty:
+        return "(the record is no longer published)"
+    value = found.iloc[0]
+    return "(empty)" if pd.isna(value) or value == "" else str(value)
+
+
+def _reports_review(reports, args) -> int:
+    report = reports.start_review(args.ref, args.who)
+    say(f"{report.ref} is in review by {args.who}")
+    return EXIT_OK
+
+
+def _reports_accept(reports, args) -> int:
+    overrides = {}
+    for item in args.set:
+        column, sep, value = item.partition("=")
+        if not sep:
+            print(f"error: --set {item}: write COLUMN=VALUE", file=sys.stderr)
+            return EXIT_UNUSABLE
+        overrides[column.strip()] = value
+    done = reports.accept(args.ref, args.who, datasets_dir(args.data_dir), args.dataset, overrides)
+    what = "added" if done.fields == ("added",) else f"changed ({', '.join(done.fields) or 'no field'})"
+    say(f"{done.ref} accepted: {done.dataset} / {done.encounter_id} {what}, published as version {done.version}")
+    return EXIT_OK
+
+
+def _reports_reject(reports, args) -> int:
+    report = reports.reject(args.ref, args.who, args.reason)
+    say(f"{report.ref} rejected: {report.rejection_reason}")
+    return EXIT_OK
+
+
+def _reports_migrate(reports, args) -> int:
+    from dashboard.reports.db import current_revision
+
+    # open_reports has already brought the schema up to date: say where and to which revision
+    say(
+        f"reports database {reports.engine.url.render_as_string(hide_password=True)} at revision {current_revision(reports.engine)}"
+    )
+    return EXIT_OK
+
+
+REPORT_COMMANDS = {
+    "migrate": _reports_migrate,
+    "list": _reports_list,
+    "show": _reports_show,
+    "review": _reports_review,
+    "accept": _reports_accept,
+    "reject": _reports_reject,
+}
+
+
+def _add_report_commands(sub, add) -> None:
+    p = add("reports", cmd_reports, "visitors' reports: list, show, review, accept (publish) or reject them")
+    rsub = p.add_subparsers(dest="reports_command", required=True)
+
+    def radd(name, help_text):
+        q = rsub.add_parser(name, help=help_text)
+        q.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        return q
+
+    radd("migrate", "create or update the reports database's tables (every command and the app do it too)")
+    q = radd("list", "the queue, oldest first")
+    q.add_argument("--status", choices=["new", "in_review", "accepted", "rejected"])
+    q = radd("show", "one report and its history")
+    q.add_argument("ref", metavar="REF", help="R-000123")
+    q.add_argument("--with-contact", action="store_true", help="also the reporter's contact (the reading is recorded)")
+    q.add_argument("--who", default="command line", help="who reads the contact (recorded in the report's history)")
+    q = radd("review", "mark a report as in review")
+    q.add_argument("ref", metavar="REF")
+    q.add_argument("--who", required=True)
+    q = radd("accept", "publish a report: a new record (verification reported), or the correction of a record")
+    q.add_argument("ref", metavar="REF")
+    q.add_argument("--dataset", help="where a new encounter is published (a correction goes to its own dataset)")
+    q.add_argument("--who", required=True, help="who accepts (recorded in the audit log)")
+    q.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="COLUMN=VALUE",
+        help="a column of the record (repeatable); a correction needs its field's corrected value",
+    )
+    q = radd("reject", "close a report without publishing; the reason is kept, the contact deleted")
+    q.add_argument("ref", metavar="REF")
+    q.add_argument("--reason", required=True)
+    q.add_argument("--who", required=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="encounters", description=__doc__)
     parser.add_argument(
@@ -305,6 +484,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", default=os.environ.get("ENCOUNTERS_PUBLIC_URL", ""), help="the dashboard's address")
     p.add_argument("--out", required=True, metavar="FILE", help="FILE.pdf, .txt, .html or .json")
     p.add_argument("--lang", choices=["en", "es"], default="en", help="language of the briefing (default: en)")
+    _add_report_commands(sub, add)
     return parser
 
 
