@@ -28,6 +28,7 @@ class Prepared:
     mapping: str | None = None
     mapping_hash: str | None = None
     records: pd.DataFrame | None = None  # cleaned valid rows, once clean() has run
+    mapped: pd.DataFrame | None = None  # under a mapping: the canonical text each row became (for a preview)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -77,7 +78,7 @@ def prepare(path: str | Path, mapping: str | Path | None = None, with_records: b
     """
     path = Path(path)
     raw, report = read_table(path)
-    frame, notes, hints, mapping_hash = raw, [], None, None
+    frame, notes, mapping_hash = raw, [], None
     if mapping is not None:
         from dashboard.ingest.mapping import apply_mapping, load_mapping
 
@@ -87,9 +88,12 @@ def prepare(path: str | Path, mapping: str | Path | None = None, with_records: b
         # The quarantine keeps rows as read, for fixing; never with the columns the mapping keeps out.
         personal = {*spec.exclude, *spec.redact.get("names_from", ())}
         raw = raw.drop(columns=[c for c in raw.columns if c in personal])
-        # A value the mapping does not translate reaches validation as it is; say where to add it.
-        hints = {column: f"add it to values.{column} in {spec.name}" for column in spec.values}
-    validation = validate(frame, source=path.name, hints=hints)
+    validation = validate(frame, source=path.name)
+    if mapping is not None:
+        from dashboard.ingest.hints import annotate
+
+        # Under a mapping the fix is a mapping key (values:, format:, constants:), never "edit the file".
+        validation.problems = annotate(validation.problems, spec, raw)
     prepared = Prepared(
         source=path.name,
         report=report,
@@ -99,6 +103,7 @@ def prepare(path: str | Path, mapping: str | Path | None = None, with_records: b
         mapping=str(mapping) if mapping else None,
         mapping_hash=mapping_hash,
         notes=notes + validation.notes,
+        mapped=frame if mapping is not None else None,
     )
     if with_records:
         clean_valid(prepared)
