@@ -88,6 +88,8 @@ def cmd_publish(args) -> int:
         import yaml
 
         metadata = yaml.safe_load(Path(args.metadata).read_text(encoding="utf-8"))
+    if warning := _metadata_warning(datasets_dir(args.data_dir), args.dataset, metadata, args.metadata):
+        print(warning, file=sys.stderr)
     refusal = _removal_refusal(prepared, datasets_dir(args.data_dir), args.dataset, args.allow_removals)
     if refusal:
         print(refusal, file=sys.stderr)
@@ -104,6 +106,23 @@ def cmd_publish(args) -> int:
         qpath = store.version_dir(datasets_dir(args.data_dir), args.dataset, manifest["version"]) / "quarantine.csv"
         print(f"quarantined rows and their reasons: {qpath}")
     return EXIT_OK
+
+
+def _metadata_warning(root: Path, name: str, metadata: dict | None, given: str | None) -> str:
+    """A new dataset published without metadata (or without a license in it) gets `license: unknown`; say so
+    before it happens rather than let the About page show it silently. "" when there is nothing to say."""
+    if (store.dataset_dir(root, name) / "metadata.yaml").is_file():
+        return ""  # an existing dataset keeps its metadata
+    if metadata is None:
+        return (
+            f"warning: {name} is a new dataset and no --metadata file was given: its license is recorded as "
+            f"unknown (the About page shows it as such) and it has no description or sources. Publish with "
+            f"--metadata M.yaml (title, description, license, sources, coverage, as_of), or edit "
+            f"{store.dataset_dir(root, name) / 'metadata.yaml'} afterwards."
+        )
+    if str((metadata or {}).get("license") or "").strip().lower() in ("", "unknown"):
+        return f"warning: {given} gives no license: {name}'s license is recorded as unknown (the About page says so)."
+    return ""
 
 
 MOST = 0.5  # a publish that removes more than this share of the published records needs --allow-removals
