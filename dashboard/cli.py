@@ -1,4 +1,4 @@
-"""`encounters`: the contributor's command line (validate, diff, publish, history, rollback, codebook)."""
+"""`encounters`: the contributor's command line (validate, diff, publish, history, rollback, codebook, mapping)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def _print_problems(prepared, limit: int | None) -> None:
 
 
 def cmd_validate(args) -> int:
-    from dashboard.ingest.pipeline import prepare
+    from dashboard.ingest.pipeline import accounting_line, prepare
     from dashboard.ingest.report import allowed_values
 
     prepared = prepare(args.path, mapping=args.mapping, with_records=False)
@@ -65,7 +65,12 @@ def cmd_validate(args) -> int:
 
             for line in preview_text(prepared, args.preview):
                 say(line)
-        print(f"rows in: {counts['rows_in']:,}, valid: {counts['rows_valid']:,}, invalid: {counts['rows_invalid']:,}")
+        if "rows_left_out" in counts or "encounters" in counts:
+            print(accounting_line(counts))
+        else:
+            print(
+                f"rows in: {counts['rows_in']:,}, valid: {counts['rows_valid']:,}, invalid: {counts['rows_invalid']:,}"
+            )
     return EXIT_OK if counts["rows_invalid"] == 0 else EXIT_INVALID_ROWS
 
 
@@ -96,11 +101,7 @@ def cmd_publish(args) -> int:
         return EXIT_UNUSABLE
     manifest = publish_prepared(prepared, datasets_dir(args.data_dir), args.dataset, who=args.who, metadata=metadata)
     ch = manifest["changes"]
-    print(
-        f"published {args.dataset} version {manifest['version']}: "
-        f"rows in {manifest['rows_in']:,} = published {manifest['rows_published']:,} "
-        f"+ quarantined {manifest['rows_quarantined']:,}"
-    )
+    print(f"published {args.dataset} version {manifest['version']}: {published_line(manifest)}")
     print(f"changes: {ch['added']:,} added, {ch['changed']:,} changed, {ch['removed']:,} removed")
     if manifest["rows_quarantined"]:
         qpath = store.version_dir(datasets_dir(args.data_dir), args.dataset, manifest["version"]) / "quarantine.csv"
@@ -123,6 +124,24 @@ def _metadata_warning(root: Path, name: str, metadata: dict | None, given: str |
     if str((metadata or {}).get("license") or "").strip().lower() in ("", "unknown"):
         return f"warning: {given} gives no license: {name}'s license is recorded as unknown (the About page says so)."
     return ""
+
+
+def published_line(manifest: dict) -> str:
+    """rows in = published + quarantined (+ left out by each rule), as a publish's manifest records it."""
+    records = f"published {manifest['rows_published']:,} + quarantined {manifest['rows_quarantined']:,}"
+    if "rows_grouped" in manifest:
+        records = f"{manifest['rows_grouped']:,} rows grouped into encounters: {records}"
+    left = manifest.get("rows_left_out") or {}
+    return f"rows in {manifest['rows_in']:,} = {records}" + "".join(
+        f' + left out by rule "{name}" {n:,}' for name, n in left.items()
+    )
+
+
+def cmd_mapping_reference(args) -> int:
+    from dashboard.ingest.mapping_format import reference_markdown
+
+    print(reference_markdown(), end="")
+    return EXIT_OK
 
 
 MOST = 0.5  # a publish that removes more than this share of the published records needs --allow-removals
@@ -305,6 +324,19 @@ def build_parser() -> argparse.ArgumentParser:
                 help="publish even if the file removes most (or all) of the published records",
             )
 
+    mapping = sub.add_parser("mapping", help="mapping files: how a foreign file becomes encounter records")
+    mapping_sub = mapping.add_subparsers(dest="mapping_command", required=True)
+
+    def add_mapping(name, func, help_text):  # `encounters mapping NAME`
+        p = mapping_sub.add_parser(name, help=help_text)
+        p.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        p.set_defaults(func=func)
+        return p
+
+    add_mapping(
+        "reference", cmd_mapping_reference, "print the whole mapping format (Markdown), every key with an example"
+    )
+
     p = add("history", cmd_history, "list the versions of a dataset")
     p.add_argument("--dataset", required=True)
     p = add("rollback", cmd_rollback, "restore an earlier version (as a new version)")
@@ -313,10 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--who", default="")
     p = add("codebook", cmd_codebook, "print the codebook as Markdown")
     p.add_argument("--dataset", help="include the share of missing values per column for this dataset")
-    mapping = sub.add_parser("mapping", help="mapping files: draft one for a foreign file")
-    mapping_sub = mapping.add_subparsers(dest="mapping_command", required=True)
-    p = mapping_sub.add_parser("draft", help="draft a starting mapping from a file's headers and contents")
-    p.set_defaults(func=cmd_mapping_draft)
+    p = add_mapping("draft", cmd_mapping_draft, "draft a starting mapping from a file's headers and contents")
     p.add_argument("path", help="the foreign file (CSV, JSON or .xlsx)")
     p.add_argument("--out", metavar="M.yaml", help="write the draft here (default: print it)")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")

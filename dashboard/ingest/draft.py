@@ -24,7 +24,9 @@ import pandas as pd
 import yaml
 
 from dashboard.ingest import values as v
-from dashboard.ingest.personal import personal_columns
+from dashboard.ingest.mapping import standard_flag_values
+from dashboard.ingest.mapping_steps import common_date_formats
+from dashboard.ingest.personal import personal_kind
 from dashboard.ingest.read import ERROR_COL, ROW_COL, read_table
 from dashboard.paths import REFERENCE_DIR
 from dashboard.schema import Schema, load_schema
@@ -52,12 +54,13 @@ class Hints:
 @lru_cache(maxsize=1)
 def load_hints(path: Path = HINTS_FILE) -> Hints:
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    yes, no = standard_flag_values()  # the same words the loader reads in flag columns
     return Hints(
-        tuple(doc["date_formats"]),
+        common_date_formats(),  # the same formats the mapping's date messages propose
         {k: tuple(map(str, x)) for k, x in doc["headers"].items()},
         {k: {str(a).lower(): str(b) for a, b in x.items()} for k, x in doc["values"].items()},
-        frozenset(map(str, doc["flag_yes"])),
-        frozenset(map(str, doc["flag_no"])),
+        yes,
+        no | {""},
         tuple(doc["projected_range"]),
         dict(doc["fill_in"]),
     )
@@ -135,7 +138,7 @@ def propose(raw: pd.DataFrame, source: str) -> Draft:
     hints, schema = load_hints(), load_schema()
     profiles = _profiles(raw)
     draft = Draft(source, len(raw))
-    draft.exclude = personal_columns(list(profiles))
+    draft.exclude = [name for name in profiles if personal_kind(name)]
     open_ = {n: p for n, p in profiles.items() if n not in draft.exclude}
     _propose_id(draft, open_, hints)
     _propose_date(draft, open_, hints)

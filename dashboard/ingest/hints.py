@@ -38,7 +38,7 @@ def _fix(spec, column: str, value: str, reason: str) -> str:
     schema, name = load_schema(), spec.name
     col = schema.column(column) if column in schema.names else None
     if col is not None and col.kind == "date":
-        return f"add the values' format to columns: {column}: format: in {name}"
+        return "" if "format" in reason else f"add the values' format to columns: {column}: format: in {name}"
     if column in spec.constants:
         return f"set constants: {column}: in {name}"
     if col is not None and col.taxonomy and value and "is not a known" in reason:

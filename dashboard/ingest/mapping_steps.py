@@ -1,0 +1,235 @@
+"""The steps of a mapping that reach across rows or columns: row rules, flag columns, projected
+coordinates, date formats and incident grouping. Plain functions on lists of text, one per source row;
+mapping.py calls them in order. A fault of one row is a problem (row, column, value, reason), never
+an exception: the rest of the file goes on.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from functools import cache
+
+import pandas as pd
+import yaml
+
+from dashboard.paths import REFERENCE_DIR
+
+Problem = dict  # {"row": int, "column": str, "value": str, "reason": str}
+Column = Callable[[str], list[str]]  # a source column's cells (squashed text, missing tokens as "")
+
+AREA_MARGIN = 0.05  # degrees (about 5 km) of tolerance around a coordinate system's area of use
+
+
+def _shown(rows: list[int], limit: int = 10) -> str:
+    return ", ".join(map(str, rows[:limit])) + (" ..." if len(rows) > limit else "")
+
+
+# ---------------------------------------------------------------- row rules (leave_out)
+
+
+def leave_out(rules, col: Column, rows: list[int], key) -> tuple[dict[str, list[int]], list[bool]]:
+    """({rule name: source rows it leaves out}, keep mask). A row is counted under the first rule it matches."""
+    left: dict[str, list[int]] = {rule.name: [] for rule in rules}
+    keep = [True] * len(rows)
+    for rule in rules:
+        hit = [True] * len(rows)
+        for column, patterns in rule.where:
+            memo: dict[str, bool] = {}
+            for i, cell in enumerate(col(column)):
+                if hit[i]:
+                    k = key(cell)
+                    if k not in memo:
+                        memo[k] = any(fnmatch.fnmatchcase(k, p) for p in patterns)
+                    hit[i] = memo[k]
+        for i, matched in enumerate(hit):
+            if matched and keep[i]:
+                keep[i] = False
+                left[rule.name].append(rows[i])
+    return left, keep
+
+
+# ---------------------------------------------------------------- flag columns
+
+
+def flags(spec, column_spec, col: Column, rows: list[int], key) -> tuple[list[list[str]], list[Problem]]:
+    """Per row, the record values its yes-cells add; a cell neither yes nor no is a problem of its row."""
+    added: list[list[str]] = [[] for _ in rows]
+    problems: list[Problem] = []
+    yes, no = spec.flag_true, spec.flag_false
+    where = f"columns.{column_spec.target}.flags"
+    for source, values in column_spec.flags:
+        for i, cell in enumerate(col(source)):
+            k = key(cell)
+            if k in yes:
+                added[i] += values
+            elif k and k not in no and k not in spec.missing:
+                problems.append({
+                    "row": rows[i], "column": source, "value": cell,
+                    "reason": f'"{cell}" is neither yes nor no for the flag column "{source}" ({where}); add it '
+                              f"to flag_values.true or flag_values.false in {spec.name}",
+                })  # fmt: skip
+    return added, problems
+
+
+# ---------------------------------------------------------------- projected X/Y (State Plane, UTM ...)
+
+
+@cache
+def _transformer(crs: str):
+    from pyproj import CRS, Transformer
+
+    source = CRS.from_user_input(crs)
+    return Transformer.from_crs(source, "EPSG:4326", always_xy=True), source.area_of_use, source.name
+
+
+def projection(crs: str, fail) -> None:
+    """Refuse a coordinate system pyproj does not know, naming it."""
+    from pyproj.exceptions import CRSError
+
+    try:
+        _transformer(crs)
+    except CRSError as exc:
+        raise fail(
+            f'coordinates.crs "{crs}" is not a coordinate system pyproj knows (e.g. "EPSG:2260"): {exc}'
+        ) from exc
+
+
+def project(coords: dict, col: Column, rows: list[int]) -> tuple[list[str], list[str], list[Problem]]:
+    """(latitudes, longitudes) as text in WGS84 degrees, and the rows whose X/Y cannot be placed."""
+    transformer, area, name = _transformer(coords["crs"])
+    xs, ys = col(coords["x"]), col(coords["y"])
+    x_num = pd.to_numeric(pd.Series(xs, dtype=object).str.replace(",", ""), errors="coerce").to_numpy(float)
+    y_num = pd.to_numeric(pd.Series(ys, dtype=object).str.replace(",", ""), errors="coerce").to_numpy(float)
+    lon, lat = transformer.transform(x_num, y_num)
+    out_lat, out_lon, problems = [""] * len(rows), [""] * len(rows), []
+    where = f'coordinates x "{coords["x"]}" and y "{coords["y"]}"'
+    for i, row in enumerate(rows):
+        if not xs[i] and not ys[i]:
+            continue
+        value, reason = f"{xs[i]}, {ys[i]}", None
+        if math.isnan(x_num[i]) or math.isnan(y_num[i]):
+            reason = f"{where}: {value} is not a pair of numbers"
+        elif not (math.isfinite(lat[i]) and math.isfinite(lon[i])) or (area and not _inside(area, lon[i], lat[i])):
+            bounds = f"{area.west}..{area.east} E, {area.south}..{area.north} N" if area else "its area"
+            reason = (f"{where}: {value} lies outside the area of {coords['crs']} ({name}: {bounds}); "
+                      "is crs right, or are x and y swapped?")  # fmt: skip
+        if reason:
+            problems.append({"row": row, "column": coords["x"], "value": value, "reason": reason})
+        else:
+            out_lat[i], out_lon[i] = f"{lat[i]:.6f}", f"{lon[i]:.6f}"
+    return out_lat, out_lon, problems
+
+
+def _inside(area, lon: float, lat: float) -> bool:
+    m = AREA_MARGIN
+    return area.south - m <= lat <= area.north + m and area.west - m <= lon <= area.east + m
+
+
+# ---------------------------------------------------------------- date formats
+
+
+@cache
+def common_date_formats() -> tuple[str, ...]:
+    return tuple(yaml.safe_load((REFERENCE_DIR / "date_formats.yaml").read_text(encoding="utf-8")))
+
+
+def _parses(text: str, fmt: str) -> bool:
+    try:
+        datetime.strptime(text, fmt)
+        return True
+    except ValueError:
+        return False
+
+
+def propose_date_format(samples: list[str], exclude: tuple[str, ...] = ()) -> tuple[str | None, int]:
+    """The common format (data/reference/date_formats.yaml) reading the most samples, and how many it reads."""
+    best, best_n = None, 0
+    for fmt in common_date_formats():
+        if fmt not in exclude and (n := sum(_parses(s, fmt) for s in samples)) > best_n:
+            best, best_n = fmt, n
+    return best, best_n
+
+
+def dates(texts: list[str], formats: tuple[str, ...], default: str, where: str, source: str):
+    """(ISO dates, note or None). A value no format reads is kept as written, for validation to report;
+    the note says how many values each format read and proposes the format to add for the rest."""
+    codes, uniques = pd.factorize(pd.Series(texts, dtype=object), sort=False)
+    found: list[tuple[str, int]] = []  # (ISO date or the text, index of the format that read it, -1 for none)
+    for text in uniques:
+        hit = next(((d, i) for i, f in enumerate(formats) if (d := _read(text, f))), None) if text else ("", -2)
+        found.append(hit or (text, -1))
+    by_format = Counter(found[c][1] for c in codes)
+    out = [found[c][0] or default for c in codes]
+    given = len(texts) - by_format[-2]
+    if not given or by_format[-1] == 0:
+        return out, None
+    unread = [u for u, (_, i) in zip(uniques, found, strict=True) if i == -1]
+    matched = "; ".join(f"format {f} matched {by_format[i]:,} of {given:,} values" for i, f in enumerate(formats))
+    looks = ", ".join(f'"{u}"' for u in unread[:3])
+    fmt, n = propose_date_format(unread[:200], formats)
+    fix = (f"add the format {fmt} to {where}" + ("" if n == min(len(unread), 200) else f" (it reads {n:,} of "
+           f"{min(len(unread), 200):,} such values seen)")) if fmt else f"add their format to {where}"  # fmt: skip
+    return out, (f'column "{source}": {matched}; {by_format[-1]:,} values match none, they look like {looks}; {fix}')
+
+
+def _read(text: str, fmt: str) -> str | None:
+    try:
+        return datetime.strptime(text, fmt).date().isoformat()
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------- incident grouping
+
+
+def group(out: dict[str, list[str]], rows: list[int], keys: list[tuple[str, ...]], people: list[str] | None,
+          multi: set[str], count_people: bool):  # fmt: skip
+    """Rows sharing a key as one record: multi-valued columns joined (distinct, in order), others the first
+    non-empty value. Returns (columns, first source row of each record, {first row: its source rows},
+    {column: [(first row, distinct values)]} where rows disagree). A row with an empty key stays alone."""
+    order: dict[object, list[int]] = {}
+    for i, k in enumerate(keys):
+        order.setdefault(k if all(k) else ("\0alone", i), []).append(i)
+    members = list(order.values())
+    grouped: dict[str, list[str]] = {}
+    conflicts: dict[str, list[tuple[int, list[str]]]] = {}
+    for name, cells in out.items():
+        column = []
+        for idx in members:
+            if name in multi:
+                parts = [p for i in idx for p in cells[i].split("; ") if p]
+                column.append("; ".join(dict.fromkeys(parts)))
+            else:
+                distinct = list(dict.fromkeys(cells[i] for i in idx if cells[i]))
+                column.append(distinct[0] if distinct else "")
+                if len(distinct) > 1:
+                    conflicts.setdefault(name, []).append((rows[idx[0]], distinct))
+        grouped[name] = column
+    if count_people:
+        grouped["people_affected"] = [
+            str(max(1, len({people[i] for i in idx if people[i]})) if people is not None else len(idx))
+            for idx in members
+        ]
+    return (
+        grouped,
+        [rows[idx[0]] for idx in members],
+        {rows[idx[0]]: [rows[i] for i in idx] for idx in members},
+        (conflicts),
+    )
+
+
+def conflict_notes(conflicts: dict[str, list[tuple[int, list[str]]]], mapping: str) -> list[str]:
+    notes = []
+    for column, found in conflicts.items():
+        first, values = found[0]
+        shown = ", ".join(f'"{x}"' for x in values[:3])
+        notes.append(
+            f"group_by: {len(found):,} encounter{'s' * (len(found) != 1)} have rows that disagree on {column} "
+            f"(e.g. the encounter of row {first}: {shown}); each keeps its first non-empty value. If {column} "
+            f"differs within an incident, check group_by.key in {mapping}"
+        )
+    return notes
