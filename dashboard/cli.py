@@ -221,7 +221,7 @@ def cmd_mapping_draft(args) -> int:
     """Write a starting mapping for a foreign file (stdout, or --out)."""
     from dashboard.ingest.draft import draft_file
 
-    text = draft_file(args.path)
+    text = draft_file(args.path, state=args.state)
     if args.out:
         out = Path(args.out)
         if out.exists() and not args.force:
@@ -261,6 +261,15 @@ def cmd_hash_password(args) -> int:
             file=sys.stderr,
         )
     return EXIT_OK
+
+
+def _state_code(text: str) -> str:
+    from dashboard.schema import load_schema
+
+    code = text.strip().upper()
+    if code not in load_schema().taxonomies["states"].values:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a USPS state code (MN, WA, NY ...)")
+    return code
 
 
 def _username(text: str) -> str:
@@ -349,6 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", help="the foreign file (CSV, JSON or .xlsx)")
     p.add_argument("--out", metavar="M.yaml", help="write the draft here (default: print it)")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
+    p.add_argument(
+        "--state", type=_state_code, help="USPS code of the state the file covers (sets it; picks a State Plane zone)"
+    )
     p = add("hash-password", cmd_hash_password, "hash a contributor's password for .streamlit/secrets.toml")
     p.add_argument("--user", type=_username, help="print a whole [contributors.USER] entry, not just the hash")
     p = add("brief", cmd_brief, "a briefing for one area and period (PDF, text, HTML or JSON), as on the Briefing page")

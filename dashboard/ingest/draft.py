@@ -114,6 +114,7 @@ class Draft:
     value_sources: dict[str, str] = field(default_factory=dict)
     coordinates: dict[str, str] = field(default_factory=dict)
     coordinates_note: str = ""
+    coordinates_commented: bool = False  # a State Plane crs to fill in: the key stays a comment until then
     missing_by_column: dict[str, list[str]] = field(default_factory=dict)
     constants: dict[str, object] = field(default_factory=dict)
     fill_in: dict[str, str] = field(default_factory=dict)
@@ -123,18 +124,19 @@ class Draft:
     used: set[str] = field(default_factory=set)
 
 
-def draft_file(path: str | Path) -> str:
+def draft_file(path: str | Path, state: str | None = None) -> str:
     """The drafted mapping of a file, as YAML text with comments."""
     path = Path(path)
     raw, _ = read_table(path)
-    return draft_mapping(raw, path.name)
+    return draft_mapping(raw, path.name, state)
 
 
-def draft_mapping(raw: pd.DataFrame, source: str) -> str:
-    return render(propose(raw, source))
+def draft_mapping(raw: pd.DataFrame, source: str, state: str | None = None) -> str:
+    """state: the USPS code of the state the file covers, when known (constants, State Plane zone)."""
+    return render(propose(raw, source, state))
 
 
-def propose(raw: pd.DataFrame, source: str) -> Draft:
+def propose(raw: pd.DataFrame, source: str, state: str | None = None) -> Draft:
     hints, schema = load_hints(), load_schema()
     profiles = _profiles(raw)
     draft = Draft(source, len(raw))
@@ -142,11 +144,11 @@ def propose(raw: pd.DataFrame, source: str) -> Draft:
     open_ = {n: p for n, p in profiles.items() if n not in draft.exclude}
     _propose_id(draft, open_, hints)
     _propose_date(draft, open_, hints)
-    _propose_coordinates(draft, open_, hints)
+    _propose_coordinates(draft, open_, hints, state)
     _propose_place(draft, open_, hints, schema)
     _propose_taxonomies(draft, open_, hints, schema)
     _propose_group_by(draft, profiles, hints)
-    _propose_constants(draft, hints)
+    _propose_constants(draft, hints, state)
     draft.ignore = [n for n in open_ if n not in draft.used]
     return draft
 
@@ -241,7 +243,7 @@ def _share_within(p: Profile, low: float, high: float, absolute: bool = False) -
     return float(inside / max(1, weights[~zero].sum())) * float(weights.sum() / p.filled)
 
 
-def _propose_coordinates(draft: Draft, profiles: dict[str, Profile], hints: Hints) -> None:
+def _propose_coordinates(draft: Draft, profiles: dict[str, Profile], hints: Hints, state: str | None) -> None:
     open_ = [p for p in profiles.values() if p.name not in draft.used and p.filled]
     by_hint = lambda target: lambda p: (_header_hint(hints, target, p.name), p.filled)  # noqa: E731
     lats = sorted((p for p in open_ if _share_within(p, *_US_LAT) >= 0.9), key=by_hint("latitude"), reverse=True)
@@ -279,14 +281,28 @@ def _propose_coordinates(draft: Draft, profiles: dict[str, Profile], hints: Hint
     ys = [p for p in big if re.search(r"(^|[^a-z])(y|north|northing)([^a-z]|$)", p.name.lower())]
     if xs and ys:
         x, y = xs[0], ys[0]
-        crs, others = guess_projected_crs(_numbers(x)[0].median(), _numbers(y)[0].median())
-        draft.coordinates = {"x": x.name, "y": y.name, "crs": crs or "EPSG:FILL-IN", "precision": "exact"}
-        also = f" (also possible: {', '.join(others[:4])})" if others else ""
-        draft.coordinates_note = (
-            f"{x.name}/{y.name} look like projected coordinates (State Plane feet or metres); the crs is a guess "
-            f"from where the points fall{also}: CONFIRM the EPSG code with the file's publisher"
-        )
         draft.used |= {x.name, y.name}
+        name = _state_name(state)
+        crs, others = guess_projected_crs(_numbers(x)[0].median(), _numbers(y)[0].median(), name) if name else (None, [])
+        what = f"{x.name}/{y.name} look like projected coordinates (State Plane feet or metres)"
+        if crs is None:
+            draft.coordinates_note = (
+                f"{what}. FILL IN the EPSG code of the file's State Plane zone (ask the publisher; "
+                f"`encounters mapping draft FILE --state XX` proposes one), then remove the # below:"
+            )
+            draft.coordinates_commented = True
+            crs = "EPSG:????"
+        else:
+            also = f"; also possible: {', '.join(others[:3])}" if others else ""
+            draft.coordinates_note = f"{what}; CONFIRM the EPSG code with the file's publisher{also}"
+        draft.coordinates = {"x": x.name, "y": y.name, "crs": crs, "precision": "exact"}
+
+
+def _state_name(state: str | None) -> str | None:
+    if not state:
+        return None
+    taxonomy = load_schema().taxonomies["states"]
+    return taxonomy.term(state).description if state in taxonomy.values else None
 
 
 def _us_pair(pairs) -> bool:
@@ -297,33 +313,36 @@ def _us_pair(pairs) -> bool:
     return min(lat_ok, lon_ok) >= 0.8 * len(pairs)
 
 
-def guess_projected_crs(x: float, y: float) -> tuple[str | None, list[str]]:
-    """EPSG codes of NAD83 State Plane zones (and Web Mercator) that put the point (x, y) inside their own
-    area of use, in the United States. The first is the draft's guess; the contributor confirms it."""
+@lru_cache(maxsize=1)
+def _state_plane_zones() -> tuple:
     try:
-        from pyproj import Transformer
         from pyproj.database import query_crs_info
         from pyproj.enums import PJType
     except ImportError:
-        return None, []
+        return ()
+    infos = query_crs_info(auth_name="EPSG", pj_types=PJType.PROJECTED_CRS)
+    return tuple(i for i in infos if i.name.startswith("NAD83 / ") and i.area_of_use is not None)
+
+
+def guess_projected_crs(x: float, y: float, state: str) -> tuple[str | None, list[str]]:
+    """The EPSG code of the state's NAD83 State Plane zone that puts the point (x, y) inside its own area of
+    use, nearest the area's middle; then the other zones that also would. A guess the contributor confirms:
+    a state's zones share their false eastings, so one point cannot always tell them apart."""
+    from pyproj import Transformer
+
     found = []
-    for info in query_crs_info(auth_name="EPSG", pj_types=PJType.PROJECTED_CRS):
-        if not (info.name.startswith("NAD83 / ") or info.code == "3857") or info.area_of_use is None:
-            continue
+    for info in (i for i in _state_plane_zones() if i.name.startswith(f"NAD83 / {state} ") or i.name == f"NAD83 / {state}"):
         try:
             lon, lat = Transformer.from_crs(f"EPSG:{info.code}", "EPSG:4326", always_xy=True).transform(x, y)
-        except Exception:  # a zone pyproj cannot use: not a candidate
+        except Exception:  # a zone pyproj cannot use is no candidate
             continue
         west, south, east, north = info.area_of_use.bounds
-        if info.code == "3857":
-            west, south, east, north = _US_LON[0], _US_LAT[0], _US_LON[1], _US_LAT[1]
         if west <= lon <= east and south <= lat <= north:
-            feet = "ft" in info.name
-            found.append((info.code != "3857", feet, f"EPSG:{info.code}"))
-    # Police files give State Plane in US feet far more often than in metres.
-    found.sort(key=lambda f: (not f[0], not f[1]))
-    codes = [f[2] for f in found]
-    return (codes[0] if codes else None), codes[1:]
+            off = abs(lat - (south + north) / 2) / (north - south) + abs(lon - (west + east) / 2) / (east - west)
+            feet = "ft" in info.name  # police files give State Plane in feet far more often than in metres
+            found.append((not feet, off, f"EPSG:{info.code} ({info.name})"))
+    codes = [f[2] for f in sorted(found)]
+    return (codes[0].split()[0] if codes else None), codes[1:]
 
 
 # ---------------------------------------------------------------- place, taxonomies, flags
@@ -422,7 +441,8 @@ def _propose_group_by(draft: Draft, profiles: dict[str, Profile], hints: Hints) 
         words = _words(p.name)
         if not any(f" {w} " in words for w in ("incident", "case", "event", "call")) or not p.filled:
             continue
-        if max(10, 0.02 * p.filled) <= p.distinct < 0.95 * p.filled:
+        keyish = any(f" {w} " in words for w in ("id", "num", "no", "nbr", "number", "key")) or p.distinct >= 10
+        if keyish and 2 <= p.distinct < 0.95 * p.filled:
             biggest, n = p.counts.most_common(1)[0]
             subject = next((c for c in draft.exclude if "subject" in _words(c)), None)
             people = f", people_from: {subject}" if subject else ""
@@ -434,7 +454,9 @@ def _propose_group_by(draft: Draft, profiles: dict[str, Profile], hints: Hints) 
             return
 
 
-def _propose_constants(draft: Draft, hints: Hints) -> None:
+def _propose_constants(draft: Draft, hints: Hints, state: str | None) -> None:
+    if state and "state" not in draft.columns:
+        draft.constants["state"] = state
     if "date" in draft.columns:
         draft.constants["date_precision"] = "day"
     draft.constants["people_affected"] = 1
@@ -490,7 +512,8 @@ def render(draft: Draft) -> str:
         out += [*_comment(draft.group_by_note), ""]
     if draft.coordinates:
         out += _comment(draft.coordinates_note)
-        out += [f"coordinates: {_flow({k: (x if k != 'in_text' else True) for k, x in draft.coordinates.items()})}", ""]
+        line = f"coordinates: {_flow({k: (x if k != 'in_text' else True) for k, x in draft.coordinates.items()})}"
+        out += [("# " if draft.coordinates_commented else "") + line, ""]
     else:
         out += ["# No column holds coordinates: records are placed by city and state (geocoded) where given.", ""]
     out.append("constants:")
