@@ -446,6 +446,10 @@ def _propose_group_by(draft: Draft, profiles: dict[str, Profile], hints: Hints) 
             biggest, n = p.counts.most_common(1)[0]
             subject = next((c for c in draft.exclude if "subject" in _words(c)), None)
             people = f", people_from: {subject}" if subject else ""
+            if p.name not in draft.used:  # the source's incident number: same-key records are flagged as duplicates
+                draft.columns["incident_key"] = p.name
+                draft.comments["incident_key"] = "the source's incident number (it repeats over rows)"
+                draft.used.add(p.name)
             draft.group_by_note = (
                 f"{p.name} repeats: {p.filled:,} rows hold {p.distinct:,} distinct values (the most, {biggest!r}, "
                 f"covers {n:,} rows). If each value is one incident, make one encounter of its rows:\n"
