@@ -81,7 +81,7 @@ def _preview_records(prepared, n: int) -> list[dict]:
 
 
 def cmd_publish(args) -> int:
-    from dashboard.ingest.pipeline import prepare, publish_prepared
+    from dashboard.ingest.pipeline import prepare, publish_prepared, published_line
 
     prepared = prepare(args.path, mapping=args.mapping)
     say(prepared.report.describe())
@@ -124,17 +124,6 @@ def _metadata_warning(root: Path, name: str, metadata: dict | None, given: str |
     if str((metadata or {}).get("license") or "").strip().lower() in ("", "unknown"):
         return f"warning: {given} gives no license: {name}'s license is recorded as unknown (the About page says so)."
     return ""
-
-
-def published_line(manifest: dict) -> str:
-    """rows in = published + quarantined (+ left out by each rule), as a publish's manifest records it."""
-    records = f"published {manifest['rows_published']:,} + quarantined {manifest['rows_quarantined']:,}"
-    if "rows_grouped" in manifest:
-        records = f"{manifest['rows_grouped']:,} rows grouped into encounters: {records}"
-    left = manifest.get("rows_left_out") or {}
-    return f"rows in {manifest['rows_in']:,} = {records}" + "".join(
-        f' + left out by rule "{name}" {n:,}' for name, n in left.items()
-    )
 
 
 def cmd_mapping_reference(args) -> int:

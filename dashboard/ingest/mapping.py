@@ -324,6 +324,8 @@ def _parse_coordinates(coords: dict, fail, keys, canonical) -> dict[str, Any]:
         raise fail(f"coordinates.format must be one of: {', '.join(_POINT_FORMATS)}")
     if ("x" in out) != ("crs" in out):
         raise fail('coordinates x: and y: need crs: (their coordinate system, e.g. crs: "EPSG:2260")')
+    if "in_text" in out and not isinstance(out["in_text"], bool):
+        raise fail("coordinates.in_text must be true or false")
     if "crs" in out:
         steps.projection(out["crs"], fail)  # refuses an unknown coordinate system now, not at the first row
     canonical("location_precision", out.get("precision"), "coordinates.precision")
@@ -414,12 +416,19 @@ def map_rows(raw: pd.DataFrame, spec: Mapping, source: str) -> Mapped:
     col = _reader(raw, spec, resolve)
     out, problems, notes = _map_columns(spec, schema, col, rows)
     if spec.group_key:
-        multi = {c.name for c in schema.columns if c.kind in ("multi", "sources")}
+        multi = {
+            c.name: {"multi": "; ", "sources": " | "}[c.kind] for c in schema.columns if c.kind in ("multi", "sources")
+        }
         keys = list(zip(*map(col, spec.group_key), strict=True))
         people = col(spec.people_from) if spec.people_from else None
         count = "people_affected" not in {c.target for c in spec.columns}
         out, firsts, groups, conflicts = steps.group(out, rows, keys, people, multi, count)
         notes += steps.conflict_notes(conflicts, spec.name)
+        if alone := [r for r, k in zip(rows, keys, strict=True) if not all(k)]:
+            notes.append(
+                f"group_by: {len(alone):,} rows have no {' or '.join(spec.group_key)} (rows {steps._shown(alone)}); "
+                "each stays an encounter of its own"
+            )
         first_of = {r: first for first, members in groups.items() for r in members}
         for p in problems:  # a problem of a grouped row belongs to its encounter, which names that row
             if (first := first_of[p["row"]]) != p["row"]:
@@ -492,7 +501,10 @@ def _map_columns(spec: Mapping, schema: Schema, col, rows: list[int]):
 def _accounting_notes(spec: Mapping, by_key, resolve, left_out, groups) -> list[str]:
     notes = []
     named = {resolve[s] for s in spec.named_sources()}
-    if unused := [c for c in by_key.values() if c not in named]:
+    patterns = [_key(p) for p in spec.ignore if "*" in p]
+    if unused := [
+        c for c in by_key.values() if c not in named and not any(fnmatch.fnmatchcase(_key(c), p) for p in patterns)
+    ]:
         personal = [f"{c} ({kind})" for c in unused if (kind := personal_kind(c))]
         notes.append(
             f"columns not used (never carried into the records): {', '.join(unused)}; account for each in "

@@ -62,14 +62,14 @@ KEYS = (
         "flag_values: {true: [\"Y\", \"Used\"], false: [\"N\", \"Not used\"]}"),
     Key("top", "group_by", "Rows sharing the key become one encounter (one row per officer, per subject or "
         "per force type). See Incident grouping.",
-        "group_by: {key: [IncidentNum], people_from: SubjectID}"),
+        "group_by: {key: [IncidentNum], people_from: SubjectID}\ncolumns: {encounter_id: {template: \"UOF-{IncidentNum}\"}}"),
     Key("top", "leave_out", "Rows that are not encounters, left out by named rules and counted apart: "
         "rows in = published + quarantined + left out by each rule. See Row rules.",
         "leave_out:\n  - {name: shots at animals, where: {Type: [Animal, \"Dog*\"]}}"),
     Key("top", "exclude", "Personal source columns, never carried into the records and dropped from the "
         "quarantine; a mapping may not use them anywhere.", "exclude: [Birth Date, Officer Name]"),
     Key("top", "ignore", "Source columns not needed (case numbers, internal codes): never carried, and no "
-        "longer listed as unaccounted for.", "ignore: [OBJECTID, Precinct]"),
+        "longer listed as unaccounted for; `*` matches any text.", "ignore: [OBJECTID, Precinct, \"Total*\"]"),
     Key("top", "allow_personal", "Columns that look personal (names, badge numbers, subject ids, ages, dates "
         "of birth, sex, hire dates) which the mapping may use anyway, each with the reason. Without it the "
         "mapping is refused.", "allow_personal: {Subject_Race: \"perceived race of the person targeted\"}"),
@@ -116,13 +116,13 @@ KEYS = (
     Key("coordinates", "precision", "The location_precision of every row that has a point.",
         "coordinates: {latitude: Lat, longitude: Lon, precision: block}"),
     # ------------------------------------------------------------------ lookups
-    Key("lookup", "table", "A CSV file under data/.", "table: reference/geo/ice_aor.csv"),
+    Key("lookup", "table", "A CSV file under data/.", "lookups: [{table: reference/geo/ice_aor.csv, match: {AOR: name}, set: {latitude: latitude, longitude: longitude}}]"),
     Key("lookup", "match", "{source column: table column}: which values are looked up where.",
-        "match: {Area of Responsibility: name}"),
+        "lookups: [{table: reference/geo/ice_aor.csv, match: {Area of Responsibility: name}, set: {region: name}}]"),
     Key("lookup", "set", "{record column: table column}: what the row found sets.",
-        "set: {latitude: latitude, longitude: longitude}"),
+        "lookups: [{table: reference/geo/ice_aor.csv, match: {AOR: name}, set: {latitude: latitude, longitude: longitude}}]"),
     Key("lookup", "found", "{record column: value}: set where the key was found.",
-        "found: {location_precision: region}"),
+        "lookups: [{table: reference/geo/ice_aor.csv, match: {AOR: name}, found: {location_precision: region}}]"),
     # ------------------------------------------------------------------ group_by
     Key("group_by", "key", "The source column(s) naming an incident. Rows with the same key become one "
         "encounter: multi-valued columns joined (distinct, in order), other columns take the first non-empty "
@@ -132,12 +132,12 @@ KEYS = (
     Key("group_by", "people_from", "The source column identifying each person (a subject id): people_affected "
         "is the number of distinct values in the incident. It is only counted, never carried, so a subject id "
         "needs no allow_personal here. Without it, people_affected is the number of rows.",
-        "group_by: {key: Incident_Num, people_from: Subject_ID}"),
+        "group_by: {key: Incident_Num, people_from: Subject_ID}\ncolumns: {encounter_id: {template: \"SPD-{Incident_Num}\"}}"),
     # ------------------------------------------------------------------ leave_out
-    Key("leave_out", "name", "The rule's name, as the accounting shows it.", "name: shots at animals"),
+    Key("leave_out", "name", "The rule's name, as the accounting shows it.", "leave_out: [{name: shots at animals, where: {Type: Animal}}]"),
     Key("leave_out", "where", "{source column: value or list of values}: a row matching every column is left "
         "out. Case-insensitive; `*` and `?` are wildcards. Matching never carries the value, so any column may "
-        "be used here.", "where: {Type: [Animal, \"Dog*\"], Discharge: Accidental}"),
+        "be used here.", "leave_out: [{name: accidental discharges, where: {Type: [Firearm, \"Gun*\"], Discharge: Accidental}}]"),
     # ------------------------------------------------------------------ flag_values
     Key("flag_values", "true", "Cell values meaning yes (this replaces the standard list).",
         "flag_values: {true: [\"Y\", \"Yes\", \"1\"]}"),
@@ -164,7 +164,8 @@ def unknown_key_message(section: str, given) -> str | None:
     if not unknown:
         return None
     bad = unknown[0]
-    close = difflib.get_close_matches(bad.lower(), known, n=1, cutoff=0.5)
+    swapped = [k for k in known if sorted(k) == sorted(bad.lower())]  # "form" is "from" with letters swapped
+    close = swapped or difflib.get_close_matches(bad.lower(), known, n=1, cutoff=0.5)
     hint = f' (did you mean "{close[0]}"?)' if close else ""
     where = SECTIONS[section][1].replace("`", "")
     return f"unknown key {bad}{hint}; the keys {where} are: {', '.join(known)}"

@@ -165,10 +165,12 @@ def dates(texts: list[str], formats: tuple[str, ...], default: str, where: str, 
     by_format = Counter(found[c][1] for c in codes)
     out = [found[c][0] or default for c in codes]
     given = len(texts) - by_format[-2]
-    if not given or by_format[-1] == 0:
-        return out, None
-    unread = [u for u, (_, i) in zip(uniques, found, strict=True) if i == -1]
     matched = "; ".join(f"format {f} matched {by_format[i]:,} of {given:,} values" for i, f in enumerate(formats))
+    if not given or (by_format[-1] == 0 and len(formats) == 1):
+        return out, None
+    if by_format[-1] == 0:  # several formats, all values read: say which read how many
+        return out, f'column "{source}": {matched}'
+    unread = [u for u, (_, i) in zip(uniques, found, strict=True) if i == -1]
     looks = ", ".join(f'"{u}"' for u in unread[:3])
     fmt, n = propose_date_format(unread[:200], formats)
     fix = (f"add the format {fmt} to {where}" + ("" if n == min(len(unread), 200) else f" (it reads {n:,} of "
@@ -187,8 +189,9 @@ def _read(text: str, fmt: str) -> str | None:
 
 
 def group(out: dict[str, list[str]], rows: list[int], keys: list[tuple[str, ...]], people: list[str] | None,
-          multi: set[str], count_people: bool):  # fmt: skip
-    """Rows sharing a key as one record: multi-valued columns joined (distinct, in order), others the first
+          multi: dict[str, str], count_people: bool):  # fmt: skip
+    """Rows sharing a key as one record: multi-valued columns (multi: column -> separator) joined, distinct
+    and in order; others the first
     non-empty value. Returns (columns, first source row of each record, {first row: its source rows},
     {column: [(first row, distinct values)]} where rows disagree). A row with an empty key stays alone."""
     order: dict[object, list[int]] = {}
@@ -200,9 +203,9 @@ def group(out: dict[str, list[str]], rows: list[int], keys: list[tuple[str, ...]
     for name, cells in out.items():
         column = []
         for idx in members:
-            if name in multi:
-                parts = [p for i in idx for p in cells[i].split("; ") if p]
-                column.append("; ".join(dict.fromkeys(parts)))
+            if sep := multi.get(name):  # several values (or sources): all of them, each once, in order
+                parts = [p.strip() for i in idx for p in cells[i].split(sep.strip()) if p.strip()]
+                column.append(sep.join(dict.fromkeys(parts)))
             else:
                 distinct = list(dict.fromkeys(cells[i] for i in idx if cells[i]))
                 column.append(distinct[0] if distinct else "")

@@ -96,6 +96,17 @@ def accounting_line(counts: dict) -> str:
     return f"rows in: {counts['rows_in']:,} = {records}{left}"
 
 
+def published_line(manifest: dict) -> str:
+    """rows in = published + quarantined (+ left out by each rule), as a publish's manifest records it."""
+    records = f"published {manifest['rows_published']:,} + quarantined {manifest['rows_quarantined']:,}"
+    if "rows_grouped" in manifest:
+        records = f"{manifest['rows_grouped']:,} rows grouped into encounters: {records}"
+    left = manifest.get("rows_left_out") or {}
+    return f"rows in {manifest['rows_in']:,} = {records}" + "".join(
+        f' + left out by rule "{name}" {n:,}' for name, n in left.items()
+    )
+
+
 def prepare(path: str | Path, mapping: str | Path | None = None, with_records: bool = True) -> Prepared:
     """Read, map and validate a file; clean the valid rows unless with_records is False (validate only).
 
