@@ -301,9 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mapping", help="a mapping file (data/mappings/*.yaml) for a file in a foreign format")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--all", action="store_true", help="print every problem row by row (text format)")
-    p.add_argument(
-        "--preview", type=int, default=0, metavar="N", help="show N mapped records beside their source rows"
-    )
+    p.add_argument("--preview", type=int, default=0, metavar="N", help="show N mapped records beside their source rows")
 
     for name, func, text in (
         ("publish", cmd_publish, "validate, clean and publish a file as the new version of a dataset"),

@@ -73,12 +73,13 @@ def store_upload(root: Path, data: bytes | BinaryIO, filename: str) -> Path:
 
 
 def store_mapping_text(root: Path, text: str) -> Path:
-    """Save a mapping typed or edited on the page as `_uploads/mapping-<sha256>.yaml` and return its path
-    (the same text twice gives the same file, so a checked file is found again in the cache)."""
+    """Save a mapping typed or edited on the page as `_uploads/mappings/<sha256>/your-mapping.yaml` and return
+    its path: messages then name "your-mapping.yaml", and the same text twice gives the same file, so a
+    checked file is found again in the cache."""
     data = text.encode("utf-8")
-    folder = uploads_dir(root)
+    folder = uploads_dir(root) / "mappings" / hashlib.sha256(data).hexdigest()[:24]
     folder.mkdir(parents=True, exist_ok=True)
-    dest = folder / f"mapping-{hashlib.sha256(data).hexdigest()[:24]}.yaml"
+    dest = folder / "your-mapping.yaml"
     if not dest.is_file():
         tmp = folder / f".tmp-{uuid.uuid4().hex}"
         tmp.write_bytes(data)

@@ -283,7 +283,9 @@ def _propose_coordinates(draft: Draft, profiles: dict[str, Profile], hints: Hint
         x, y = xs[0], ys[0]
         draft.used |= {x.name, y.name}
         name = _state_name(state)
-        crs, others = guess_projected_crs(_numbers(x)[0].median(), _numbers(y)[0].median(), name) if name else (None, [])
+        crs, others = (
+            guess_projected_crs(_numbers(x)[0].median(), _numbers(y)[0].median(), name) if name else (None, [])
+        )
         what = f"{x.name}/{y.name} look like projected coordinates (State Plane feet or metres)"
         if crs is None:
             draft.coordinates_note = (
@@ -331,7 +333,9 @@ def guess_projected_crs(x: float, y: float, state: str) -> tuple[str | None, lis
     from pyproj import Transformer
 
     found = []
-    for info in (i for i in _state_plane_zones() if i.name.startswith(f"NAD83 / {state} ") or i.name == f"NAD83 / {state}"):
+    for info in (
+        i for i in _state_plane_zones() if i.name.startswith(f"NAD83 / {state} ") or i.name == f"NAD83 / {state}"
+    ):
         try:
             lon, lat = Transformer.from_crs(f"EPSG:{info.code}", "EPSG:4326", always_xy=True).transform(x, y)
         except Exception:  # a zone pyproj cannot use is no candidate
@@ -359,7 +363,9 @@ def _propose_place(draft: Draft, profiles: dict[str, Profile], hints: Hints, sch
                 draft.columns["state"] = p.name
                 draft.comments["state"] = f"{ok:,} of {p.filled:,} filled rows are US states"
                 draft.used.add(p.name)
-        elif "city" not in draft.columns and _header_hint(hints, "city", p.name) and _numbers(p)[1].sum() < p.filled / 2:
+        elif (
+            "city" not in draft.columns and _header_hint(hints, "city", p.name) and _numbers(p)[1].sum() < p.filled / 2
+        ):
             draft.columns["city"] = p.name
             draft.comments["city"] = f"{p.distinct:,} distinct places"
             draft.used.add(p.name)
@@ -528,7 +534,7 @@ def render(draft: Draft) -> str:
             out.append(f'  {name}: ""   # FILL IN: {why}')
     out += ["  # city: FILL IN if the whole file is one city (and state: its USPS code)", ""]
     if draft.values:
-        out.append("values:   # every distinct value, with the rows it covers; \"\" = no value (left out)")
+        out.append('values:   # every distinct value, with the rows it covers; "" = no value (left out)')
         for target, listed in draft.values.items():
             out.append(f"  {target}:   # from {draft.value_sources[target]}")
             for value, n, guess in listed[:MAX_LISTED]:

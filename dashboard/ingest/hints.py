@@ -73,7 +73,9 @@ def annotate(problems: pd.DataFrame, spec, raw: pd.DataFrame) -> pd.DataFrame:
         label = "source column" if len(sources) == 1 else "source columns"
         text = np.array([f" ({label} {s})" for s in shown], dtype=object)
         if column not in _COORDINATE_KEYS:  # the value is the source's own text: say only where it came from
-            same = np.array([len(sources) == 1 and f[0] == v for f, v in zip(zip(*found, strict=True), values[at], strict=True)])
+            same = np.array(
+                [len(sources) == 1 and f[0] == v for f, v in zip(zip(*found, strict=True), values[at], strict=True)]
+            )
             text[same] = f" (source column {sources[0]})"
         source_text[at] = text
     fixes: dict[tuple[str, str, str], str] = {}

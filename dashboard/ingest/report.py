@@ -80,13 +80,19 @@ def text_report(problems: pd.DataFrame, source: str, row_lines: int | None = 50)
     """The problems as text: by column first, then the first row_lines problems row by row (None: all)."""
     if problems.empty:
         return []
-    lines = [f"Problems by column ({_plural(len(problems), 'problem')} in {_plural(problems['row'].nunique(), 'row')}):"]
+    lines = [
+        f"Problems by column ({_plural(len(problems), 'problem')} in {_plural(problems['row'].nunique(), 'row')}):"
+    ]
     lines += column_summary(problems)
     shown = problems if row_lines is None else problems.head(row_lines)
     lines.append("")
-    lines.append("Row by row" + ("" if row_lines is None or len(problems) <= row_lines else f" (the first {row_lines})") + ":")
+    lines.append(
+        "Row by row" + ("" if row_lines is None or len(problems) <= row_lines else f" (the first {row_lines})") + ":"
+    )
     for p in shown.itertuples(index=False):
-        lines.append(_cut(f"{source}: row {p.row}, column {p.column}: {p.reason}", 10**6 if row_lines is None else LINE_CHARS))
+        lines.append(
+            _cut(f"{source}: row {p.row}, column {p.column}: {p.reason}", 10**6 if row_lines is None else LINE_CHARS)
+        )
     if row_lines is not None and len(problems) > row_lines:
         lines.append(f"... and {len(problems) - row_lines:,} more (--all prints every one; --format json has them all)")
     return lines

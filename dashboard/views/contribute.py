@@ -365,7 +365,7 @@ def _upload_and_publish(root: Path, name: str, is_new: bool, who: Identity) -> N
         mapping = _edited_mapping(root, stored, source)
         if mapping is None:
             return
-    mapping_key = (mapping.name, mapping.stat().st_mtime_ns) if mapping else None
+    mapping_key = (str(mapping), mapping.stat().st_mtime_ns) if mapping else None
     key = (stored.name, mapping_key)
     prepared = _cache()["prepared"].get(key)
     if prepared is None:

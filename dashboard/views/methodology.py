@@ -83,7 +83,7 @@ def render() -> None:
     )
     st.markdown(
         t(
-            "An agency given as \"unknown federal\" is not an agency in common. A record that carries its source's "
+            'An agency given as "unknown federal" is not an agency in common. A record that carries its source\'s '
             "own incident number (`incident_key`) is flagged only when an earlier record has the same number."
         )
     )

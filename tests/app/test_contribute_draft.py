@@ -12,11 +12,11 @@ from dashboard import auth
 PASSWORD = "correct horse battery"
 CONTRIBUTORS = {"alice": {"name": "Alice Example", "password_hash": auth.hash_password(PASSWORD, n=2**10)}}
 POLICE_CSV = (
-    "IncidentNum,Occurred,Location,Taser Used,OC Spray,Officer Badge,Shift\n"
-    'A-1,01/09/2013 12:00:00 AM,"100 Main St (44.9801, -93.2702)",Yes,No,B17,Day\n'
-    'A-2,01/10/2013 03:15:00 PM,"5 Lake St (44.9480, -93.2900)",Yes,Yes,B17,Night\n'
-    'A-3,01/11/2013 09:00:00 AM,"9 Oak Av (44.9600, -93.2500)",No,No,B30,Day\n'
-).encode()
+    b"IncidentNum,Occurred,Location,Taser Used,OC Spray,Officer Badge,Shift\n"
+    b'A-1,01/09/2013 12:00:00 AM,"100 Main St (44.9801, -93.2702)",Yes,No,B17,Day\n'
+    b'A-2,01/10/2013 03:15:00 PM,"5 Lake St (44.9480, -93.2900)",Yes,Yes,B17,Night\n'
+    b'A-3,01/11/2013 09:00:00 AM,"9 Oak Av (44.9600, -93.2500)",No,No,B30,Day\n'
+)
 FILLED = {
     'agencies: ""': 'agencies: "unknown federal"',
     'verification: ""': 'verification: "documented"',

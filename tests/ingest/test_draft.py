@@ -32,7 +32,11 @@ def _write(path, table):
 def _fill_constants(text: str, tmp_path, name="m.yaml"):
     """What a contributor does first: fill in the file-wide constants, nothing else."""
     doc = yaml.safe_load(text)
-    fill = {"agencies": "unknown federal", "verification": "documented", "sources": "Test police department | https://example.org/uof"}
+    fill = {
+        "agencies": "unknown federal",
+        "verification": "documented",
+        "sources": "Test police department | https://example.org/uof",
+    }
     fill["encounter_type"] = "other"
     doc["constants"] = {**doc["constants"], **{k: x for k, x in fill.items() if doc["constants"].get(k) == ""}}
     out = tmp_path / name
@@ -50,7 +54,9 @@ def test_the_draft_loads_as_it_is_and_accounts_for_every_column(force_file, tmp_
     (tmp_path / "draft.yaml").write_text(text)
     spec = load_mapping(tmp_path / "draft.yaml")  # loads as drafted, FILL INs and all
     doc = yaml.safe_load(text)
-    named = set(doc["exclude"]) | set(doc["ignore"]) | {"Occurred", "Location", "Taser Used", "OC Spray", "Subject Race"}
+    named = (
+        set(doc["exclude"]) | set(doc["ignore"]) | {"Occurred", "Location", "Taser Used", "OC Spray", "Subject Race"}
+    )
     assert named == set(FORCE_FILE[0]) - {"IncidentNum"} | ({"IncidentNum"} & named)
     assert set(doc["exclude"]) == {"Officer Badge", "SubjectID", "Age"}  # every personal-looking column
     assert "Shift" in doc["ignore"]
@@ -66,7 +72,12 @@ def test_the_draft_proposes_columns_from_contents(force_file):
     assert doc["coordinates"]["in_text"] is True
     assert doc["columns"]["targeted_groups"] == "Subject Race"
     # every distinct value with the rows it covers; best guesses filled in, the rest empty with a comment
-    assert doc["values"]["targeted_groups"] == {"Black": "Black", "W": "White", "Hispanic": "Latino/Hispanic", "Unicorn": ""}
+    assert doc["values"]["targeted_groups"] == {
+        "Black": "Black",
+        "W": "White",
+        "Hispanic": "Latino/Hispanic",
+        "Unicorn": "",
+    }
     assert '"Black": "Black"   # 2 rows' in text
     assert '"Unicorn": ""   # 1 row; not matched: FILL IN' in text
     # the incident number repeats: grouping is suggested, as a comment
@@ -87,7 +98,11 @@ def test_file_wide_constants_are_marked_fill_in_and_refuse_every_row_until_fille
 def test_wkt_points_are_read_longitude_first(tmp_path):
     path = _write(
         tmp_path / "wkt.csv",
-        [["Id", "Date", "Geom"], ["1", "2021-03-01", "POINT (-93.27 44.98)"], ["2", "2021-03-02", "POINT (-93.20 44.90)"]],
+        [
+            ["Id", "Date", "Geom"],
+            ["1", "2021-03-01", "POINT (-93.27 44.98)"],
+            ["2", "2021-03-02", "POINT (-93.20 44.90)"],
+        ],
     )
     doc = yaml.safe_load(draft_file(path))
     assert doc["coordinates"]["point"] == "Geom" and doc["coordinates"]["format"] == "POINT (lon lat)"
@@ -104,7 +119,12 @@ def test_state_plane_feet_get_a_crs_to_confirm(tmp_path, capsys):
     path = _write(tmp_path / "sp.csv", table)
     assert main(["mapping", "draft", str(path), "--state", "WA", "--out", str(tmp_path / "sp.yaml")]) == 0
     text = (tmp_path / "sp.yaml").read_text()
-    assert yaml.safe_load(text)["coordinates"] == {"x": "X_Coord", "y": "Y_Coord", "crs": "EPSG:2285", "precision": "exact"}
+    assert yaml.safe_load(text)["coordinates"] == {
+        "x": "X_Coord",
+        "y": "Y_Coord",
+        "crs": "EPSG:2285",
+        "precision": "exact",
+    }
     assert "CONFIRM the EPSG code" in text
     load_mapping(tmp_path / "sp.yaml")
     unknown_state = draft_file(path)  # no state: the zone cannot be told, so the key waits, commented out
