@@ -418,10 +418,12 @@ def _propose_taxonomies(draft: Draft, profiles: dict[str, Profile], hints: Hints
         taxonomy = schema.taxonomies[schema.column(target).taxonomy]
         listed = []
         for value, n in p.counts.most_common():
-            if value and not v.is_missing(value, schema, taxonomy):
+            if value and v.is_missing(value, schema, taxonomy):
+                listed.append((value, n, None))  # shown as a comment: read as no value
+            elif value:
                 listed.append((value, n, guess_value(value, target, spellings, target in _MULTI)))
         draft.columns[target] = p.name
-        covered = sum(n for _, n, g in listed if g)
+        covered = sum(n for _, n, g in listed if g)  # None (missing) and [] (no guess) cover nothing
         draft.comments[target] = f"its values match {covered:,} of {p.filled:,} filled rows"
         draft.values[target] = listed
         draft.value_sources[target] = p.name
@@ -448,7 +450,8 @@ def _propose_group_by(draft: Draft, profiles: dict[str, Profile], hints: Hints) 
         if not any(f" {w} " in words for w in ("incident", "case", "event", "call")) or not p.filled:
             continue
         keyish = any(f" {w} " in words for w in ("id", "num", "no", "nbr", "number", "key")) or p.distinct >= 10
-        if keyish and 2 <= p.distinct < 0.95 * p.filled:
+        repeated = p.filled - p.distinct  # rows that repeat an earlier row's value
+        if keyish and p.distinct >= 2 and repeated >= max(1, 0.01 * p.filled):
             biggest, n = p.counts.most_common(1)[0]
             subject = next((c for c in draft.exclude if "subject" in _words(c)), None)
             people = f", people_from: {subject}" if subject else ""
@@ -459,7 +462,9 @@ def _propose_group_by(draft: Draft, profiles: dict[str, Profile], hints: Hints) 
             draft.group_by_note = (
                 f"{p.name} repeats: {p.filled:,} rows hold {p.distinct:,} distinct values (the most, {biggest!r}, "
                 f"covers {n:,} rows). If each value is one incident, make one encounter of its rows:\n"
-                f"group_by: {{key: [{p.name}]{people}}}"
+                f"group_by: {{key: [{p.name}]{people}}}\n"
+                f"and build encounter_id from it: {{template: \"{_stem(draft.source)}-{{{p.name}}}\"}}"
+                + ("; people_from counts people_affected: remove it from constants" if people else "")
             )
             return
 
@@ -539,7 +544,9 @@ def render(draft: Draft) -> str:
             out.append(f"  {target}:   # from {draft.value_sources[target]}")
             for value, n, guess in listed[:MAX_LISTED]:
                 rows = f"{n:,} row{'s' * (n != 1)}"
-                if guess:
+                if guess is None:
+                    out.append(f"    # {_q(value)}: {rows}, read as no value (a missing-value word of the schema)")
+                elif guess:
                     out.append(f"    {_q(value)}: {_flow(guess if len(guess) > 1 else guess[0])}   # {rows}")
                 else:
                     out.append(f'    {_q(value)}: ""   # {rows}; not matched: FILL IN a value, or leave ""')
