@@ -447,7 +447,9 @@ def _propose_group_by(draft: Draft, profiles: dict[str, Profile], hints: Hints) 
     one incident should become one encounter (group_by). Only suggested, as a comment."""
     for p in profiles.values():
         words = _words(p.name)
-        if not any(f" {w} " in words for w in ("incident", "case", "event", "call")) or not p.filled:
+        if p.name in draft.exclude or not p.filled:
+            continue  # a personal column is never proposed as a key
+        if not any(f" {w} " in words for w in ("incident", "case", "event", "call")):
             continue
         keyish = any(f" {w} " in words for w in ("id", "num", "no", "nbr", "number", "key")) or p.distinct >= 10
         repeated = p.filled - p.distinct  # rows that repeat an earlier row's value
@@ -463,7 +465,7 @@ def _propose_group_by(draft: Draft, profiles: dict[str, Profile], hints: Hints) 
                 f"{p.name} repeats: {p.filled:,} rows hold {p.distinct:,} distinct values (the most, {biggest!r}, "
                 f"covers {n:,} rows). If each value is one incident, make one encounter of its rows:\n"
                 f"group_by: {{key: [{p.name}]{people}}}\n"
-                f"and build encounter_id from it: {{template: \"{_stem(draft.source)}-{{{p.name}}}\"}}"
+                f'and build encounter_id from it: {{template: "{_stem(draft.source)}-{{{p.name}}}"}}'
                 + ("; people_from counts people_affected: remove it from constants" if people else "")
             )
             return
