@@ -38,6 +38,7 @@ _MULTI = ("force_types", "targeted_groups")
 _POINT_WKT = re.compile(r"POINT\s*\(\s*(-?\d+(?:\.\d+)?)\s+(-?\d+(?:\.\d+)?)\s*\)", re.IGNORECASE)
 _POINT_PAIR = re.compile(r"\(\s*(-?\d{1,3}\.\d+)\s*,\s*(-?\d{1,3}\.\d+)\s*\)")
 _US_LAT, _US_LON = (13.0, 72.0), (-180.0, -60.0)
+_NEGATIONS = ("not", "no", "non", "without", "never")
 
 
 @dataclass(frozen=True)
@@ -388,6 +389,8 @@ def guess_value(value: str, target: str, spellings: dict[str, str], multi: bool)
     if key in spellings:
         return [spellings[key]]
     words = _words(value)
+    if any(f" {w} " in words for w in _NEGATIONS):
+        return []  # "Not in Custody" is not detained: a word inside a negated value proves nothing
     hits = [(len(s), x) for s, x in spellings.items() if len(s) > 2 and f" {_words(s).strip()} " in words]
     if not hits:
         return []

@@ -156,3 +156,21 @@ def test_a_drafted_mapping_with_only_its_constants_filled_makes_half_the_rows_va
     assert not [c for c in used if personal_kind(c)], used
     counts = prepare(path, mapping=mapping, with_records=False).counts()
     assert counts["rows_valid"] >= counts["rows_in"] / 2, counts
+
+
+@pytest.mark.parametrize(
+    "value, target, expected",
+    [
+        pytest.param("shot and Tasered", "force_types", ["taser", "firearm discharged"], id="two-force-types"),
+        pytest.param("Gun Point Display", "force_types", ["weapon displayed"], id="police-spelling"),
+        pytest.param("Expedited Removal (I-860)", "outcome", ["deported"], id="word-inside"),
+        pytest.param("Not in Custody", "outcome", [], id="negated"),
+        pytest.param("Level 1 - Use of Force", "force_types", [], id="no-match"),
+    ],
+)
+def test_guess_value(value, target, expected):
+    from dashboard.ingest.draft import _spellings, guess_value, load_hints
+    from dashboard.schema import load_schema
+
+    spellings = _spellings(target, load_schema(), load_hints(), short=False)
+    assert guess_value(value, target, spellings, multi=target == "force_types") == expected
