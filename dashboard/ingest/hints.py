@@ -78,13 +78,15 @@ def annotate(problems: pd.DataFrame, spec, raw: pd.DataFrame) -> pd.DataFrame:
             )
             text[same] = f" (source column {sources[0]})"
         source_text[at] = text
-    fixes: dict[tuple[str, str, str], str] = {}
+    # Worked out once per distinct (column, value, reason, source text): most problems repeat one of a few.
+    memo: dict[tuple, str] = {}
     out = []
-    for column, value, reason, src in zip(columns, values, reasons, source_text, strict=True):
-        key = (column, value, reason)
-        if key not in fixes:
-            fixes[key] = _fix(spec, column, value, reason)
-        text = _DATE_ADVICE.sub("", reason) + src
-        out.append(f"{text}; {fixes[key]}" if fixes[key] else text)
+    for key in zip(columns, values, reasons, source_text, strict=True):
+        if (text := memo.get(key)) is None:
+            column, value, reason, src = key
+            fix = _fix(spec, column, value, reason)
+            text = _DATE_ADVICE.sub("", reason) + src
+            text = memo.setdefault(key, f"{text}; {fix}" if fix else text)
+        out.append(text)
     problems["reason"] = out
     return problems
