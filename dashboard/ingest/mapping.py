@@ -27,6 +27,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -188,8 +189,8 @@ def load_mapping(path: str | Path) -> Mapping:
 
     keys("top", doc, "")
 
-    def section(key: str, kind: type = dict, within: dict | None = None) -> Any:
-        if not isinstance(got := (doc if within is None else within).get(key) or kind(), kind):
+    def section(key: str, kind: type = dict) -> Any:
+        if not isinstance(got := doc.get(key) or kind(), kind):
             raise fail(f"{key} must be a {'list' if kind is list else 'set of key: value lines'}")
         return got
 
@@ -354,7 +355,9 @@ def _parse_rule(i: int, rule: Any, fail, keys) -> Rule:
 
 
 def _parse_lookup(i: int, lk: Any, fail, target, canonical) -> Lookup:
-    if not isinstance(lk, dict) or set(lk) - set(keys_of("lookup")) or len(lk.get("match") or {}) != 1:
+    if isinstance(lk, dict) and (message := unknown_key_message("lookup", lk)):
+        raise fail(f"lookups item {i}: {message}")
+    if not isinstance(lk, dict) or len(lk.get("match") or {}) != 1:
         raise fail(f"lookups item {i} needs table:, match: {{source column: table column}}, set: and found:")
     table, sets = REPO_DATA_DIR / str(lk["table"]), lk.get("set") or {}
     if not table.is_file():
@@ -392,8 +395,8 @@ def _reader(raw: pd.DataFrame, spec: Mapping, resolve: dict[str, str | None]):
         if name not in cache and resolve.get(name) is not None:
             drop = spec.missing | spec.missing_by_column.get(name, frozenset())
             codes, uniques = pd.factorize(raw[resolve[name]].fillna("").astype(str), sort=False)
-            clean = ["" if _key(u) in drop else v.squash(u) for u in uniques]
-            cache[name] = [clean[c] for c in codes]
+            clean = ["" if _key(u) in drop else v.squash(u) for u in np.asarray(uniques, dtype=object)]
+            cache[name] = np.asarray(clean, dtype=object)[codes].tolist() if clean else [""] * len(codes)
         return cache.get(name) or [""] * len(raw)
 
     return col

@@ -72,7 +72,7 @@ KEYS = (
         "longer listed as unaccounted for; `*` matches any text.", "ignore: [OBJECTID, Precinct, \"Total*\"]"),
     Key("top", "allow_personal", "Columns that look personal (names, badge numbers, subject ids, ages, dates "
         "of birth, sex, hire dates) which the mapping may use anyway, each with the reason. Without it the "
-        "mapping is refused.", "allow_personal: {Subject_Race: \"perceived race of the person targeted\"}"),
+        "mapping is refused.", "allow_personal: {Subject_Age: \"the file is about minors; the age group goes into the summary\"}"),
     Key("top", "redact", "Names to blank out of free text: every value of the names_from columns is "
         "replaced in the listed record columns. See Redaction.",
         "redact: {names_from: [victim_name], in: [summary]}"),

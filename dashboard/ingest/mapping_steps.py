@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -41,10 +42,9 @@ def leave_out(rules, col: Column, rows: list[int], key) -> tuple[dict[str, list[
             memo: dict[str, bool] = {}
             for i, cell in enumerate(col(column)):
                 if hit[i]:
-                    k = key(cell)
-                    if k not in memo:
-                        memo[k] = any(fnmatch.fnmatchcase(k, p) for p in patterns)
-                    hit[i] = memo[k]
+                    if cell not in memo:
+                        memo[cell] = any(fnmatch.fnmatchcase(key(cell), p) for p in patterns)
+                    hit[i] = memo[cell]
         for i, matched in enumerate(hit):
             if matched and keep[i]:
                 keep[i] = False
@@ -62,11 +62,16 @@ def flags(spec, column_spec, col: Column, rows: list[int], key) -> tuple[list[li
     yes, no = spec.flag_true, spec.flag_false
     where = f"columns.{column_spec.target}.flags"
     for source, values in column_spec.flags:
-        for i, cell in enumerate(col(source)):
-            k = key(cell)
-            if k in yes:
+        cells = col(source)
+        codes, uniques = pd.factorize(pd.Series(cells, dtype=object), sort=False)
+        meaning = [
+            "yes" if (k := key(u)) in yes else "no" if not k or k in no or k in spec.missing else "?" for u in uniques
+        ]
+        for i in np.flatnonzero(np.isin(codes, [j for j, m in enumerate(meaning) if m != "no"])):
+            cell = cells[i]
+            if meaning[codes[i]] == "yes":
                 added[i] += values
-            elif k and k not in no and k not in spec.missing:
+            else:
                 problems.append({
                     "row": rows[i], "column": source, "value": cell,
                     "reason": f'"{cell}" is neither yes nor no for the flag column "{source}" ({where}); add it '
@@ -107,26 +112,25 @@ def project(coords: dict, col: Column, rows: list[int]) -> tuple[list[str], list
     lon, lat = transformer.transform(x_num, y_num)
     out_lat, out_lon, problems = [""] * len(rows), [""] * len(rows), []
     where = f'coordinates x "{coords["x"]}" and y "{coords["y"]}"'
-    for i, row in enumerate(rows):
+    placed = np.isfinite(lat) & np.isfinite(lon)
+    if area:
+        placed &= (lat >= area.south - AREA_MARGIN) & (lat <= area.north + AREA_MARGIN)
+        placed &= (lon >= area.west - AREA_MARGIN) & (lon <= area.east + AREA_MARGIN)
+    for i in np.flatnonzero(placed):
+        out_lat[i], out_lon[i] = f"{lat[i]:.6f}", f"{lon[i]:.6f}"
+    for i in np.flatnonzero(~placed):  # the rows that need a word: no point given, or one that cannot be placed
+        row = rows[i]
         if not xs[i] and not ys[i]:
             continue
         value, reason = f"{xs[i]}, {ys[i]}", None
         if math.isnan(x_num[i]) or math.isnan(y_num[i]):
             reason = f"{where}: {value} is not a pair of numbers"
-        elif not (math.isfinite(lat[i]) and math.isfinite(lon[i])) or (area and not _inside(area, lon[i], lat[i])):
+        else:
             bounds = f"{area.west}..{area.east} E, {area.south}..{area.north} N" if area else "its area"
             reason = (f"{where}: {value} lies outside the area of {coords['crs']} ({name}: {bounds}); "
                       "is crs right, or are x and y swapped?")  # fmt: skip
-        if reason:
-            problems.append({"row": row, "column": coords["x"], "value": value, "reason": reason})
-        else:
-            out_lat[i], out_lon[i] = f"{lat[i]:.6f}", f"{lon[i]:.6f}"
+        problems.append({"row": row, "column": coords["x"], "value": value, "reason": reason})
     return out_lat, out_lon, problems
-
-
-def _inside(area, lon: float, lat: float) -> bool:
-    m = AREA_MARGIN
-    return area.south - m <= lat <= area.north + m and area.west - m <= lon <= area.east + m
 
 
 # ---------------------------------------------------------------- date formats
@@ -191,47 +195,45 @@ def _read(text: str, fmt: str) -> str | None:
 def group(out: dict[str, list[str]], rows: list[int], keys: list[tuple[str, ...]], people: list[str] | None,
           multi: dict[str, str], count_people: bool):  # fmt: skip
     """Rows sharing a key as one record: multi-valued columns (multi: column -> separator) joined, distinct
-    and in order; others the first
-    non-empty value. Returns (columns, first source row of each record, {first row: its source rows},
-    {column: [(first row, distinct values)]} where rows disagree). A row with an empty key stays alone."""
-    order: dict[object, list[int]] = {}
-    for i, k in enumerate(keys):
-        order.setdefault(k if all(k) else ("\0alone", i), []).append(i)
-    members = list(order.values())
+    and in order; others the first non-empty value. Returns (columns, first source row of each record,
+    {first row: its source rows}, {column: [(first row, distinct values)]} where rows disagree). A row with
+    an empty key stays alone. Whole-column operations where they can: an export has 100,000s of rows."""
+    labels = ["\x1f".join(k) if all(k) else f"\0{i}" for i, k in enumerate(keys)]
+    gid, _ = pd.factorize(pd.Series(labels, dtype=object), sort=False)  # numbered in order of first row
+    order = np.argsort(gid, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(gid[order]) != 0])
+    members = np.split(order, starts[1:])
+    firsts = [rows[idx[0]] for idx in members]
     grouped: dict[str, list[str]] = {}
-    conflicts: dict[str, list[tuple[int, list[str]]]] = {}
+    conflicts: dict[str, tuple[int, int, list[str]]] = {}  # column -> (encounters, first one's row, its values)
     for name, cells in out.items():
-        column = []
-        for idx in members:
-            if sep := multi.get(name):  # several values (or sources): all of them, each once, in order
-                parts = [p.strip() for i in idx for p in cells[i].split(sep.strip()) if p.strip()]
-                column.append(sep.join(dict.fromkeys(parts)))
-            else:
-                distinct = list(dict.fromkeys(cells[i] for i in idx if cells[i]))
-                column.append(distinct[0] if distinct else "")
-                if len(distinct) > 1:
-                    conflicts.setdefault(name, []).append((rows[idx[0]], distinct))
+        given = pd.Series(cells, dtype=object).replace("", None)
+        differ = np.flatnonzero(given.groupby(gid, sort=True).nunique().reindex(range(len(members))).to_numpy() > 1)
+        column = given.groupby(gid, sort=True).first().reindex(range(len(members))).fillna("").tolist()
+        if sep := multi.get(name):  # several values (or sources): all of them, each once, in order
+            for j in differ:
+                parts = [p.strip() for i in members[j] for p in cells[i].split(sep.strip()) if p.strip()]
+                column[j] = sep.join(dict.fromkeys(parts))
+        elif len(differ):  # one value: the first non-empty; say where rows disagree
+            distinct = list(dict.fromkeys(cells[i] for i in members[differ[0]] if cells[i]))
+            conflicts[name] = (len(differ), firsts[differ[0]], distinct)
         grouped[name] = column
     if count_people:
-        grouped["people_affected"] = [
-            str(max(1, len({people[i] for i in idx if people[i]})) if people is not None else len(idx))
-            for idx in members
-        ]
-    return (
-        grouped,
-        [rows[idx[0]] for idx in members],
-        {rows[idx[0]]: [rows[i] for i in idx] for idx in members},
-        (conflicts),
-    )
+        if people is None:
+            counts = [len(idx) for idx in members]
+        else:
+            subjects = pd.Series(people, dtype=object)
+            counts = subjects.where(subjects != "").groupby(gid, sort=True).nunique().clip(lower=1).tolist()
+        grouped["people_affected"] = [str(c) for c in counts]
+    return grouped, firsts, {firsts[j]: [rows[i] for i in idx] for j, idx in enumerate(members)}, conflicts
 
 
-def conflict_notes(conflicts: dict[str, list[tuple[int, list[str]]]], mapping: str) -> list[str]:
+def conflict_notes(conflicts: dict[str, tuple[int, int, list[str]]], mapping: str) -> list[str]:
     notes = []
-    for column, found in conflicts.items():
-        first, values = found[0]
+    for column, (n, first, values) in conflicts.items():
         shown = ", ".join(f'"{x}"' for x in values[:3])
         notes.append(
-            f"group_by: {len(found):,} encounter{'s' * (len(found) != 1)} have rows that disagree on {column} "
+            f"group_by: {n:,} encounter{'s' * (n != 1)} have rows that disagree on {column} "
             f"(e.g. the encounter of row {first}: {shown}); each keeps its first non-empty value. If {column} "
             f"differs within an incident, check group_by.key in {mapping}"
         )

@@ -18,6 +18,7 @@ from dashboard.config import district_layers
 from dashboard.ingest.clean import clean
 from dashboard.ingest.read import ReadReport, read_table
 from dashboard.ingest.validate import Validation, validate
+from dashboard.schema import load_schema
 
 
 @dataclass
@@ -134,7 +135,7 @@ def prepare(path: str | Path, mapping: str | Path | None = None, with_records: b
     if mapped is not None:
         from dashboard.ingest.hints import annotate
 
-        _add_mapping_problems(validation, mapped, spec)
+        notes = notes + _add_mapping_problems(validation, mapped, spec)
         # Under a mapping the fix is a mapping key (values:, format:, constants:), never "edit the file".
         validation.problems = annotate(validation.problems, spec, raw)
     prepared = Prepared(
@@ -157,20 +158,40 @@ def prepare(path: str | Path, mapping: str | Path | None = None, with_records: b
     return prepared
 
 
-def _add_mapping_problems(validation, mapped, spec) -> None:
-    """The mapping's own row problems join validation's; a date no format reads is the mapping's to fix."""
-    formats = {c.target: c for c in spec.columns if c.formats}
-    found = validation.problems
-    for column, c in formats.items():
-        at = (found["column"] == column) & found["reason"].astype(str).str.contains("write it as YYYY-MM-DD")
-        found.loc[at, "reason"] = (
-            '"' + found.loc[at, "value"].astype(str) + f'" matches none of columns.{column}.format '
-            f"({', '.join(c.formats)}); add its format there in {spec.name}"
+def _add_mapping_problems(validation, mapped, spec) -> list[str]:
+    """The mapping's own row problems join validation's. A date validation cannot read is the mapping's to
+    fix (its columns.<column>.format), not the file's: the reason says so, and a column read with no format
+    gets one note proposing the format to add."""
+    from dashboard.ingest.mapping_steps import propose_date_format
+
+    found, notes = validation.problems, []
+    dates = [c for c in spec.columns if c.sources and load_schema().column(c.target).kind == "date"]
+    for c in dates:
+        at = (found["column"] == c.target) & found["reason"].astype(str).str.contains("write it as YYYY-MM-DD")
+        if not at.any():
+            continue
+        key, values = f"columns.{c.target}.format", found.loc[at, "value"].astype(str)
+        if c.formats:
+            found.loc[at, "reason"] = (
+                '"' + values + f'" matches none of {key} ({", ".join(c.formats)}); add its format there in {spec.name}'
+            )
+            continue
+        found.loc[at, "reason"] = '"' + values + f'" is not a date as written; give its format in {key} in {spec.name}'
+        unread = list(dict.fromkeys(values))
+        fmt, _ = propose_date_format(unread[:200])
+        looks = ", ".join(f'"{u}"' for u in unread[:3])
+        source = c.sources[0] if len(c.sources) == 1 else list(c.sources)
+        fix = (
+            f'write columns.{c.target} as {{from: {source}, format: "{fmt}"}}' if fmt else f"give their format in {key}"
+        )
+        notes.append(
+            f'column "{" + ".join(c.sources)}": {int(at.sum()):,} values are not dates as written, they look like {looks}; {fix}'
         )
     if not mapped.problems.empty:
         found = pd.concat([found, mapped.problems], ignore_index=True)
         found = found.sort_values(["row", "column"], kind="stable").reset_index(drop=True)
     validation.problems = found
+    return notes
 
 
 def clean_valid(prepared: Prepared) -> Prepared:

@@ -76,6 +76,9 @@ UNKNOWN = [
     pytest.param({"leave_out": [{"name": "x", "wher": {"A": "b"}}]}, '(did you mean "where"?)', id="leave_out"),
     pytest.param({"flag_values": {"yes": ["Y"]}}, "unknown key yes", id="flag_values"),
     pytest.param({"redact": {"names_form": ["a"], "in": ["summary"]}}, '"names_from"', id="redact"),
+    pytest.param(
+        {"lookups": [{"table": "x.csv", "match": {"a": "b"}, "sett": {}}]}, '(did you mean "set"?)', id="lookup"
+    ),
 ]
 
 
@@ -87,3 +90,7 @@ def test_an_unknown_key_is_refused_naming_the_closest(tmp_path, body, message):
     with pytest.raises(MappingError) as err:
         load_mapping(path)
     assert message in str(err.value)
+
+
+def test_unknown_keys_are_tried_in_every_section():
+    assert {p.id for p in UNKNOWN} == set(SECTIONS)

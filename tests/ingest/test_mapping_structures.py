@@ -352,6 +352,21 @@ def test_next_year_s_date_format_is_named_once_per_column(tmp_path):
     assert all("columns.date.format" in r and "YYYY-MM-DD" not in r for r in reasons)
 
 
+def test_a_date_column_with_no_format_gets_one_proposed(tmp_path):
+    data = tmp_path / "uof.csv"
+    data.write_text("Date\n09-Jan-2014\n10-Jan-2014\n2014-01-11\n")
+    prepared = prepare(data, mapping=mapping(tmp_path, {"columns": {"date": "Date"}}), with_records=False)
+    assert prepared.problems["row"].tolist() == [2, 3]
+    assert set(prepared.problems["reason"]) == {
+        '"09-Jan-2014" is not a date as written; give its format in columns.date.format in m.yaml',
+        '"10-Jan-2014" is not a date as written; give its format in columns.date.format in m.yaml',
+    }
+    assert (
+        'column "Date": 2 values are not dates as written, they look like "09-Jan-2014", "10-Jan-2014"; '
+        'write columns.date as {from: Date, format: "%d-%b-%Y"}' in prepared.notes
+    )
+
+
 def test_the_proposed_format_reads_the_file(tmp_path):
     data = tmp_path / "uof-2014.csv"
     data.write_text("Date\n01/09/2014 12:00:00 AM\n01/10/2014\n")
@@ -372,6 +387,8 @@ def test_the_proposed_format_reads_the_file(tmp_path):
         pytest.param({"columns": {"summary": {"template": "Badge {Badge No}."}}}, "columns.summary.template", "Badge No", id="template"),
         pytest.param({"columns": {"official_response": "Officer Hire Date"}}, "columns.official_response.from", "Officer Hire Date", id="from"),
         pytest.param({"columns": {"targeted_groups": {"flags": {"Subject_Gender": "bystander"}}}}, "columns.targeted_groups.flags", "Subject_Gender", id="flags"),
+        pytest.param({"columns": {"summary": {"template": "Officer ({Officer Race})."}}}, "columns.summary.template", "Officer Race", id="officer-race"),
+        pytest.param({"coordinates": {"point": "Home Address", "format": "(lat, lon)"}, "columns": {"city": "Sex"}}, "columns.city.from", "Sex", id="sex"),
         pytest.param({"group_by": {"key": "SubjectID"}, "columns": {"encounter_id": {"template": "X-{SubjectID}"}}}, "", "SubjectID", id="group-key"),
     ],
 )  # fmt: skip
