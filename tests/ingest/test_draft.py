@@ -174,3 +174,8 @@ def test_guess_value(value, target, expected):
 
     spellings = _spellings(target, load_schema(), load_hints(), short=False)
     assert guess_value(value, target, spellings, multi=target == "force_types") == expected
+
+
+def test_validating_a_foreign_file_without_a_mapping_points_at_the_draft(force_file, capsys):
+    assert main(["validate", str(force_file)]) == 2
+    assert "`encounters mapping draft uof.csv` drafts a mapping" in capsys.readouterr().err
