@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from dashboard.ingest import values as v
 from dashboard.paths import REFERENCE_DIR
 
 Problem = dict  # {"row": int, "column": str, "value": str, "reason": str}
@@ -159,18 +160,22 @@ def propose_date_format(samples: list[str], exclude: tuple[str, ...] = ()) -> tu
 
 
 def dates(texts: list[str], formats: tuple[str, ...], default: str, where: str, source: str):
-    """(ISO dates, note or None). A value no format reads is kept as written, for validation to report;
-    the note says how many values each format read and proposes the format to add for the rest."""
+    """(ISO dates, note or None). A value no format reads is read as validation would (a full date such as
+    2025-06-14 or 6/14/2025), else kept as written, for validation to report; the note says how many values
+    each format read and proposes the format to add for the rest."""
     codes, uniques = pd.factorize(pd.Series(texts, dtype=object), sort=False)
-    found: list[tuple[str, int]] = []  # (ISO date or the text, index of the format that read it, -1 for none)
+    found: list[tuple[str, int]] = []  # (ISO date or the text, index of the format: -1 none, -2 empty, -3 standard)
     for text in uniques:
         hit = next(((d, i) for i, f in enumerate(formats) if (d := _read(text, f))), None) if text else ("", -2)
+        if hit is None and (standard := v.parse_date(text)) and standard[0] and standard[1] is None:
+            hit = (standard[0].isoformat(), -3)  # one spelling of a date, so grouped rows compare equal
         found.append(hit or (text, -1))
     by_format = Counter(found[c][1] for c in codes)
     out = [found[c][0] or default for c in codes]
     given = len(texts) - by_format[-2]
     matched = "; ".join(f"format {f} matched {by_format[i]:,} of {given:,} values" for i, f in enumerate(formats))
-    if not given or (by_format[-1] == 0 and len(formats) == 1):
+    matched += f"; {by_format[-3]:,} read as plain dates" if by_format[-3] else ""
+    if not given or (by_format[-1] == 0 and len(formats) == 1 and not by_format[-3]):
         return out, None
     if by_format[-1] == 0:  # several formats, all values read: say which read how many
         return out, f'column "{source}": {matched}'

@@ -409,8 +409,11 @@ def _check(stored: Path, mapping: Path | None, source: str):
             return None
         bar.progress(1.0, text="Done")
         c = prepared.counts()
+        grouped = "encounters" in c or "rows_left_out" in c  # a mapping grouped rows or left some out
         status.update(
-            label=f"Checked: {c['rows_in']:,} rows in, {c['rows_valid']:,} valid, {c['rows_invalid']:,} invalid",
+            label=f"Checked: {accounting_line(c)}"
+            if grouped
+            else f"Checked: {c['rows_in']:,} rows in, {c['rows_valid']:,} valid, {c['rows_invalid']:,} invalid",
             state="complete",
             expanded=False,
         )

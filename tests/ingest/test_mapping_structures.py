@@ -368,6 +368,19 @@ def test_a_date_column_with_no_format_gets_one_proposed(tmp_path):
     )
 
 
+def test_a_plain_date_beside_the_mapping_s_format_is_one_date(tmp_path):
+    """Rows of one incident with 06/08/2021 02:06:00 PM and 6/8/2021 agree on the date, and the note counts it."""
+    body = {**GROUPED, "columns": {**GROUPED["columns"], "date": {"from": "Date", "format": "%m/%d/%Y %I:%M:%S %p"}}}
+    content = (
+        "IncidentNum,SubjectID,OfficerID,Force,City,Date\n"
+        "A,S1,O1,Taser,Seattle,06/08/2021 02:06:00 PM\nA,S1,O2,Taser,Seattle,6/8/2021\n"
+    )
+    out = mapped(tmp_path, content, body)
+    assert out.frame["date"].tolist() == ["2021-06-08"]
+    assert not [n for n in out.notes if "disagree" in n]
+    assert 'column "Date": format %m/%d/%Y %I:%M:%S %p matched 1 of 2 values; 1 read as plain dates' in out.notes
+
+
 def test_the_proposed_format_reads_the_file(tmp_path):
     data = tmp_path / "uof-2014.csv"
     data.write_text("Date\n01/09/2014 12:00:00 AM\n01/10/2014\n")
