@@ -411,6 +411,11 @@ def _propose_taxonomies(draft: Draft, profiles: dict[str, Profile], hints: Hints
             score = matched / p.filled + (0.25 if header else 0)
             if matched and score >= 0.4 and score > chosen.get(target, (0, None))[0]:
                 chosen[target] = (score, p)
+    if "force_types" not in chosen:  # values that speak of force ("Level 1 - Use of Force") but name no type
+        speaks = [(sum(n for x, n in p.counts.items() if " force " in _words(x)) / p.filled, p) for p in candidates]
+        share, p = max(speaks, key=lambda sp: sp[0], default=(0, None))
+        if share >= 0.5:
+            chosen["force_types"] = (share, p)
     flags = _flag_columns(profiles, draft, hints, schema)
     if flags and "force_types" not in chosen:
         draft.columns["force_types"] = {"flags": flags}
