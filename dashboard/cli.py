@@ -1,4 +1,5 @@
-"""`encounters`: the contributor's command line (validate, diff, publish, history, rollback, codebook, reports)."""
+"""`encounters`: the contributor's command line (validate, diff, publish, history, rollback, codebook, mapping,
+reports)."""
 
 from __future__ import annotations
 
@@ -27,47 +28,61 @@ def say(text: object) -> None:
 
 
 def _print_problems(prepared, limit: int | None) -> None:
-    problems = prepared.problems
-    shown = problems if limit is None else problems.head(limit)
-    for p in shown.itertuples(index=False):
-        say(f"{prepared.source}: row {p.row}, column {p.column}: {p.reason}")
-    if limit is not None and len(problems) > limit:
-        print(f"... and {len(problems) - limit:,} more problems (use --all to see every one, or --format json)")
+    from dashboard.ingest.report import text_report
+
+    for line in text_report(prepared.problems, prepared.source, row_lines=limit):
+        say(line)
 
 
 def cmd_validate(args) -> int:
-    from dashboard.ingest.pipeline import prepare, problem_summary
+    from dashboard.ingest.pipeline import accounting_line, prepare
+    from dashboard.ingest.report import allowed_values
 
     prepared = prepare(args.path, mapping=args.mapping, with_records=False)
     counts = prepared.counts()
     if args.format == "json":
+        columns = prepared.problems["column"].astype(str).unique().tolist()
         out = {
             "file": prepared.source,
             "read": prepared.report.describe(),
             "notes": prepared.notes,
+            "allowed_values": {c: allowed for c in columns if (allowed := allowed_values(c))},
             "problems": [
                 {"file": prepared.source, **{k: (int(v) if k == "row" else v) for k, v in p.items()}}
                 for p in prepared.problems.to_dict("records")
             ],
             **counts,
         }
+        if args.preview:
+            out["preview"] = _preview_records(prepared, args.preview)
         print(json.dumps(out, indent=1, default=str))
     else:
         say(prepared.report.describe())
         for note in prepared.notes:
             say(f"note: {note}")
-        _print_problems(prepared, None if args.all else 200)
-        if args.mapping and not prepared.problems.empty:
-            print("\nValues to fix in the file or to add to the mapping (value, how many rows, which rows):")
-            for s in problem_summary(prepared.problems).head(30).itertuples(index=False):
-                rows = f"{s.count:,} row{'s' if s.count != 1 else ''} ({s.rows})"
-                print(f'  {s.column} = "{s.value}" in {rows}: {s.reason}')
-        print(f"rows in: {counts['rows_in']:,}, valid: {counts['rows_valid']:,}, invalid: {counts['rows_invalid']:,}")
+        _print_problems(prepared, None if args.all else 50)
+        if args.preview:
+            from dashboard.ingest.preview import preview_text
+
+            for line in preview_text(prepared, args.preview):
+                say(line)
+        if "rows_left_out" in counts or "encounters" in counts:
+            print(accounting_line(counts))
+        else:
+            print(
+                f"rows in: {counts['rows_in']:,}, valid: {counts['rows_valid']:,}, invalid: {counts['rows_invalid']:,}"
+            )
     return EXIT_OK if counts["rows_invalid"] == 0 else EXIT_INVALID_ROWS
 
 
+def _preview_records(prepared, n: int) -> list[dict]:
+    from dashboard.ingest.preview import preview_pairs
+
+    return [{"row": row, "source": source, "mapped": mapped} for row, source, mapped in preview_pairs(prepared, n)]
+
+
 def cmd_publish(args) -> int:
-    from dashboard.ingest.pipeline import prepare, publish_prepared
+    from dashboard.ingest.pipeline import prepare, publish_prepared, published_line
 
     prepared = prepare(args.path, mapping=args.mapping)
     say(prepared.report.describe())
@@ -79,21 +94,43 @@ def cmd_publish(args) -> int:
         import yaml
 
         metadata = yaml.safe_load(Path(args.metadata).read_text(encoding="utf-8"))
+    if warning := _metadata_warning(datasets_dir(args.data_dir), args.dataset, metadata, args.metadata):
+        print(warning, file=sys.stderr)
     refusal = _removal_refusal(prepared, datasets_dir(args.data_dir), args.dataset, args.allow_removals)
     if refusal:
         print(refusal, file=sys.stderr)
         return EXIT_UNUSABLE
     manifest = publish_prepared(prepared, datasets_dir(args.data_dir), args.dataset, who=args.who, metadata=metadata)
     ch = manifest["changes"]
-    print(
-        f"published {args.dataset} version {manifest['version']}: "
-        f"rows in {manifest['rows_in']:,} = published {manifest['rows_published']:,} "
-        f"+ quarantined {manifest['rows_quarantined']:,}"
-    )
+    print(f"published {args.dataset} version {manifest['version']}: {published_line(manifest)}")
     print(f"changes: {ch['added']:,} added, {ch['changed']:,} changed, {ch['removed']:,} removed")
     if manifest["rows_quarantined"]:
         qpath = store.version_dir(datasets_dir(args.data_dir), args.dataset, manifest["version"]) / "quarantine.csv"
         print(f"quarantined rows and their reasons: {qpath}")
+    return EXIT_OK
+
+
+def _metadata_warning(root: Path, name: str, metadata: dict | None, given: str | None) -> str:
+    """A new dataset published without metadata (or without a license in it) gets `license: unknown`; say so
+    before it happens rather than let the About page show it silently. "" when there is nothing to say."""
+    if (store.dataset_dir(root, name) / "metadata.yaml").is_file():
+        return ""  # an existing dataset keeps its metadata
+    if metadata is None:
+        return (
+            f"warning: {name} is a new dataset and no --metadata file was given: its license is recorded as "
+            f"unknown (the About page shows it as such) and it has no description or sources. Publish with "
+            f"--metadata M.yaml (title, description, license, sources, coverage, as_of), or edit "
+            f"{store.dataset_dir(root, name) / 'metadata.yaml'} afterwards."
+        )
+    if str((metadata or {}).get("license") or "").strip().lower() in ("", "unknown"):
+        return f"warning: {given} gives no license: {name}'s license is recorded as unknown (the About page says so)."
+    return ""
+
+
+def cmd_mapping_reference(args) -> int:
+    from dashboard.ingest.mapping_format import reference_markdown
+
+    print(reference_markdown(), end="")
     return EXIT_OK
 
 
@@ -170,6 +207,24 @@ def cmd_codebook(args) -> int:
     return EXIT_OK
 
 
+def cmd_mapping_draft(args) -> int:
+    """Write a starting mapping for a foreign file (stdout, or --out)."""
+    from dashboard.ingest.draft import draft_file
+
+    text = draft_file(args.path, state=args.state)
+    if args.out:
+        out = Path(args.out)
+        if out.exists() and not args.force:
+            print(f"error: {out} exists; choose another --out or add --force to replace it", file=sys.stderr)
+            return EXIT_UNUSABLE
+        out.write_text(text, encoding="utf-8")
+        print(f"wrote {out}: fill in each FILL IN, check the guesses, then run")
+        print(f"  encounters validate {args.path} --mapping {out} --preview 5")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 def cmd_hash_password(args) -> int:
     """Read a password (stdin when piped, else typed twice without echo) and print its scrypt hash."""
     import getpass
@@ -196,6 +251,15 @@ def cmd_hash_password(args) -> int:
             file=sys.stderr,
         )
     return EXIT_OK
+
+
+def _state_code(text: str) -> str:
+    from dashboard.schema import load_schema
+
+    code = text.strip().upper()
+    if code not in load_schema().taxonomies["states"].values:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a USPS state code (MN, WA, NY ...)")
+    return code
 
 
 def _username(text: str) -> str:
@@ -415,7 +479,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", help="the dataset the file is meant for (for context only)")
     p.add_argument("--mapping", help="a mapping file (data/mappings/*.yaml) for a file in a foreign format")
     p.add_argument("--format", choices=["text", "json"], default="text")
-    p.add_argument("--all", action="store_true", help="print every problem (text format)")
+    p.add_argument("--all", action="store_true", help="print every problem row by row (text format)")
+    p.add_argument("--preview", type=int, default=0, metavar="N", help="show N mapped records beside their source rows")
 
     for name, func, text in (
         ("publish", cmd_publish, "validate, clean and publish a file as the new version of a dataset"),
@@ -434,6 +499,19 @@ def build_parser() -> argparse.ArgumentParser:
                 help="publish even if the file removes most (or all) of the published records",
             )
 
+    mapping = sub.add_parser("mapping", help="mapping files: how a foreign file becomes encounter records")
+    mapping_sub = mapping.add_subparsers(dest="mapping_command", required=True)
+
+    def add_mapping(name, func, help_text):  # `encounters mapping NAME`
+        p = mapping_sub.add_parser(name, help=help_text)
+        p.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        p.set_defaults(func=func)
+        return p
+
+    add_mapping(
+        "reference", cmd_mapping_reference, "print the whole mapping format (Markdown), every key with an example"
+    )
+
     p = add("history", cmd_history, "list the versions of a dataset")
     p.add_argument("--dataset", required=True)
     p = add("rollback", cmd_rollback, "restore an earlier version (as a new version)")
@@ -442,6 +520,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--who", default="")
     p = add("codebook", cmd_codebook, "print the codebook as Markdown")
     p.add_argument("--dataset", help="include the share of missing values per column for this dataset")
+    p = add_mapping("draft", cmd_mapping_draft, "draft a starting mapping from a file's headers and contents")
+    p.add_argument("path", help="the foreign file (CSV, JSON or .xlsx)")
+    p.add_argument("--out", metavar="M.yaml", help="write the draft here (default: print it)")
+    p.add_argument("--force", action="store_true", help="replace --out if it exists")
+    p.add_argument(
+        "--state", type=_state_code, help="USPS code of the state the file covers (sets it; picks a State Plane zone)"
+    )
     p = add("hash-password", cmd_hash_password, "hash a contributor's password for .streamlit/secrets.toml")
     p.add_argument("--user", type=_username, help="print a whole [contributors.USER] entry, not just the hash")
     p = add("brief", cmd_brief, "a briefing for one area and period (PDF, text, HTML or JSON), as on the Briefing page")

@@ -145,6 +145,11 @@ def _publish_on_current(root: Path, dataset: str, row: dict, ref: str, who: str,
     records = clean(validation.parsed, schema=schema, district_layers=district_layers())
     changes = store.diff_records(published, records)
     touched = set(changes.added) | set(changes.removed) | set(changes.changed)
+    if not touched:
+        raise ReportError(
+            f"accepting {ref} would change nothing: {dataset} already publishes {row['encounter_id']} so; "
+            "give another value, or reject the report"
+        )
     stray = sorted(touched - {row["encounter_id"]})
     if stray:
         raise ReportError(

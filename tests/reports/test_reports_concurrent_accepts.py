@@ -3,14 +3,13 @@ publish undoes the other), and one report accepted twice at once is published on
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import DATASET
+from conftest import DATASET, run_at_once
 
 from dashboard import store
 from dashboard.reports import NewEncounter, ReportError, open_reports
@@ -28,7 +27,7 @@ def _accept(data_dir, url, ref, barrier, out):
     if url:
         os.environ["ENCOUNTERS_DATABASE_URL"] = url
     reports = open_reports(data_dir)
-    barrier.wait(30)
+    barrier.wait()
     done = reports.accept(ref, f"contributor-{ref}", data_dir, DATASET)
     reports.close()
     out.put((ref, done.version))
@@ -36,16 +35,8 @@ def _accept(data_dir, url, ref, barrier, out):
 
 def test_two_reports_accepted_at_once_are_both_published(reports, data_dir):
     refs = [_file(reports, 1), _file(reports, 2)]
-    ctx = multiprocessing.get_context("spawn")
-    barrier, out = ctx.Barrier(2), ctx.Queue()
     url = os.environ.get("ENCOUNTERS_DATABASE_URL", "")
-    procs = [ctx.Process(target=_accept, args=(data_dir, url, ref, barrier, out)) for ref in refs]
-    for p in procs:
-        p.start()
-    versions = sorted(v for _, v in (out.get(timeout=180) for _ in procs))
-    for p in procs:
-        p.join(30)
-        assert p.exitcode == 0
+    versions = sorted(v for _, v in run_at_once(_accept, [(data_dir, url, ref) for ref in refs]))
     assert versions == [2, 3]
     ids = set(store.load_records(data_dir, DATASET)["encounter_id"])
     assert set(refs) <= ids and {"T-1", "T-2", "T-3"} <= ids  # the later publish kept the earlier one's record

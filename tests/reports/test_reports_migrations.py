@@ -3,7 +3,6 @@ open a new database at once, and matching the tables the code queries."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from datetime import date
 
@@ -11,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from conftest import run_at_once
 
 from dashboard.reports import NewEncounter, load_rules, open_reports
 from dashboard.reports import db as reports_db
@@ -59,7 +59,7 @@ def test_the_database_is_the_data_directory_file_unless_a_postgresql_address_is_
 def _open_and_file(data_dir, url, barrier, out):
     if url:
         os.environ["ENCOUNTERS_DATABASE_URL"] = url
-    barrier.wait(30)
+    barrier.wait()
     reports = open_reports(data_dir)
     ref = reports.file_new(
         NewEncounter(date_from=date(2025, 1, 2), state="MN", what_happened="x"), client=str(os.getpid())
@@ -69,16 +69,8 @@ def _open_and_file(data_dir, url, barrier, out):
 
 
 def test_two_processes_opening_a_new_database_at_once_both_work(data_dir, database):
-    ctx = multiprocessing.get_context("spawn")
-    barrier, out = ctx.Barrier(2), ctx.Queue()
     url = os.environ.get("ENCOUNTERS_DATABASE_URL", "")
-    procs = [ctx.Process(target=_open_and_file, args=(data_dir, url, barrier, out)) for _ in range(2)]
-    for p in procs:
-        p.start()
-    refs = sorted(out.get(timeout=120) for _ in procs)
-    for p in procs:
-        p.join(30)
-        assert p.exitcode == 0
+    refs = sorted(run_at_once(_open_and_file, [(data_dir, url), (data_dir, url)]))
     assert refs == ["R-000001", "R-000002"]
 
 

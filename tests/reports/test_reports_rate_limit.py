@@ -3,12 +3,12 @@ processes filing at once lose no report."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from conftest import run_at_once
 
 from dashboard.reports import NewEncounter, ReportRefused, open_reports
 from dashboard.reports.tables import filing_log
@@ -61,7 +61,7 @@ def _file_many(data_dir, database_url, client_of, count, barrier, out):
     if database_url:
         os.environ["ENCOUNTERS_DATABASE_URL"] = database_url
     reports = open_reports(data_dir)
-    barrier.wait(30)
+    barrier.wait()
     refs, refused = [], 0
     for i in range(count):
         try:
@@ -82,17 +82,8 @@ def _own_clients(i):
 
 
 def _run_two(data_dir, client_of, count):
-    ctx = multiprocessing.get_context("spawn")
-    barrier, out = ctx.Barrier(2), ctx.Queue()
     url = os.environ.get("ENCOUNTERS_DATABASE_URL", "")
-    procs = [ctx.Process(target=_file_many, args=(data_dir, url, client_of, count, barrier, out)) for _ in range(2)]
-    for p in procs:
-        p.start()
-    results = [out.get(timeout=120) for _ in procs]
-    for p in procs:
-        p.join(30)
-        assert p.exitcode == 0
-    return results
+    return run_at_once(_file_many, [(data_dir, url, client_of, count)] * 2)
 
 
 def test_two_processes_filing_at_once_lose_no_report(reports, data_dir):

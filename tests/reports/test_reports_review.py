@@ -211,3 +211,12 @@ def test_a_deleted_contact_is_gone_from_the_sqlite_file_too(reports, data_dir, d
     reports.reject(ref, "ana", "Not an encounter with federal agents.")
     reports.close()
     assert b"unique-witness-7731" not in (data_dir / "reports.sqlite3").read_bytes()
+
+
+def test_a_correction_that_would_change_nothing_publishes_no_empty_version(reports, data_dir):
+    ref = reports.file_correction(DATASET, "T-1", "city", "wrong", "https://example.org/test/1", "", "c")
+    # the source is already the record's, and the value given is the one published
+    with pytest.raises(ReportError, match="would change nothing"):
+        reports.accept(ref, "ana", data_dir, overrides={"city": "Minneapolis", "last_updated": "2025-06-20"})
+    assert store.current_version(data_dir, DATASET) == 1
+    assert reports.get(ref).status == "new"
