@@ -22,7 +22,7 @@ from dashboard.ingest.pipeline import accounting_line, problem_summary, publish_
 from dashboard.ingest.read import FileUnusable
 from dashboard.ingest.report import allowed_values
 from dashboard.paths import MAPPINGS_DIR
-from dashboard.views import common
+from dashboard.views import common, review_queue
 
 SESSION_KEY = "contributor"
 NEW_DATASET = "+ a new dataset"
@@ -197,13 +197,17 @@ def render() -> None:
     name, is_new = _choose_dataset(root)
     if name is None:
         return
-    upload_tab, history_tab, audit_tab = st.tabs(["Upload and publish", "History and rollback", "Audit log"])
+    upload_tab, history_tab, audit_tab, reports_tab = st.tabs(
+        ["Upload and publish", "History and rollback", "Audit log", "Reports from visitors"]
+    )
     with upload_tab:
         _upload_and_publish(root, name, is_new, who)
     with history_tab:
         _history(root, name, who)
     with audit_tab:
         _audit(root, name)
+    with reports_tab:
+        review_queue.render(root, who)
 
 
 def _flash(text: str) -> None:
