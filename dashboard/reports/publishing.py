@@ -150,7 +150,11 @@ def _publish_on_current(root: Path, dataset: str, row: dict, ref: str, who: str,
             f"accepting {ref} would change nothing: {dataset} already publishes {row['encounter_id']} so; "
             "give another value, or reject the report"
         )
-    stray = sorted(touched - {row["encounter_id"]})
+    # Another record may change only in what publishing computes (a duplicate flag that pointed at, or now
+    # points at, the corrected record): that follows from the correction. Any typed-in field is a bug.
+    derived = {c.name for c in schema.columns if c.derived}
+    follows = {i for i, fields in changes.changed.items() if set(fields) <= derived}
+    stray = sorted(touched - {row["encounter_id"]} - follows)
     if stray:
         raise ReportError(
             f"publishing {ref} would also change {len(stray):,} other records ({', '.join(stray[:5])}); "

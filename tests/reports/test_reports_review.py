@@ -220,3 +220,15 @@ def test_a_correction_that_would_change_nothing_publishes_no_empty_version(repor
         reports.accept(ref, "ana", data_dir, overrides={"city": "Minneapolis", "last_updated": "2025-06-20"})
     assert store.current_version(data_dir, DATASET) == 1
     assert reports.get(ref).status == "new"
+
+
+def test_a_correction_may_move_another_records_duplicate_flag(reports, data_dir):
+    # T-1 corrected to T-3's day: the two now look like one encounter, so publishing flags T-3 (the later
+    # record) as a possible duplicate of T-1. That follows from the correction and must not block it.
+    ref = reports.file_correction(DATASET, "T-1", "date", "It was 1 October.", "https://example.org/fix", "", "c")
+    done = reports.accept(ref, "bo", data_dir, overrides={"date": "2025-10-01"})
+    flagged = store.load_records(data_dir, DATASET).set_index("encounter_id")["possible_duplicate_of"].fillna("")
+    assert (flagged["T-1"], flagged["T-3"]) in {("T-3", ""), ("", "T-1")}
+    changes = changes_of(data_dir, done.version).set_index("encounter_id")
+    assert changes.loc["T-1", "reason"] == f"report {ref}"
+    assert "T-2" not in changes.index  # only the corrected record and the one whose flag followed it
