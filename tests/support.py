@@ -114,9 +114,17 @@ def page_app(page: str, browser: bool = True, **query):
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """Any free port; within $ENCOUNTERS_TEST_PORTS (e.g. "8650-8659") when set, for a shared machine."""
+    span = os.environ.get("ENCOUNTERS_TEST_PORTS", "")
+    candidates = range(int(span.split("-")[0]), int(span.split("-")[1]) + 1) if "-" in span else [0]
+    for port in candidates:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError(f"no free port in {span}")
 
 
 def start_streamlit(data_root: Path, extra_env: dict | None = None, cwd: Path | None = None):
