@@ -25,6 +25,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -322,13 +323,23 @@ def _read_regular(
     rows = table.num_rows
     columns = {}
     for name in names:  # each column's Arrow buffers are let go once it is converted: one copy at a time
-        columns[name] = table.column(0).to_numpy(zero_copy_only=False).astype(object)
+        columns[name] = _python_strings(table.column(0))
         table = table.remove_column(0)
     frame = pd.DataFrame(columns, dtype=object) if rows else pd.DataFrame(columns=names, dtype=object)
     del columns
     frame[ROW_COL] = pd.Series(range(h + 2, h + 2 + len(frame)), dtype="int64")
     frame[ERROR_COL] = pd.Series([""] * len(frame), dtype=object)
     return frame, h + 1, ()
+
+
+def _python_strings(column: pa.ChunkedArray) -> np.ndarray:
+    """The column as an object array of str, where equal values are one str object: most columns repeat
+    a few values (states, agencies, dates), and a million cells then cost 8 bytes each, not about 70."""
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    if len(encoded.dictionary) > len(column) // 2:  # mostly distinct (ids, links): nothing to share
+        return column.to_numpy(zero_copy_only=False).astype(object)
+    distinct = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
+    return distinct[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
 def _sample_records(sample_text: str, truncated: bool, fmt: dict[str, Any]) -> list[list[str]]:
