@@ -111,7 +111,9 @@ def prepare(path: str | Path, mapping: str | Path | None = None, with_records: b
 def clean_valid(prepared: Prepared) -> Prepared:
     """Clean and enrich the rows that passed validation into the records to publish (prepare's last
     step, apart so that a page can show it as a step of its own)."""
-    valid = prepared.validation.parsed.loc[~prepared.validation.invalid_rows].reset_index(drop=True)
+    parsed, invalid = prepared.validation.parsed, prepared.validation.invalid_rows
+    # Every row valid (the usual large file): no copy of the parsed values; clean() copies on write.
+    valid = parsed if not invalid.any() else parsed.loc[~invalid].reset_index(drop=True)
     prepared.records = clean(valid, district_layers=district_layers())
     return prepared
 
