@@ -19,6 +19,7 @@ nobody else may upload. tests/app/test_upload_guard.py runs a real server and ch
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import streamlit as st
@@ -78,13 +79,16 @@ class _DiskUploads(MemoryUploadedFileManager):
 
 
 def _spool_folder(root: Path) -> Path:
-    """`_uploads/_incoming/<pid>`: one folder per server process; those of ended processes are removed."""
+    """`_uploads/_incoming/<host>-<pid>`: one folder per server process. Folders of ended processes of
+    this machine are removed; another machine's (a data directory shared by replicas) are left alone."""
     incoming = uploads_dir(root) / "_incoming"
+    host = socket.gethostname()
     if incoming.is_dir():
         for old in incoming.iterdir():
-            if old.name.isdigit() and int(old.name) != os.getpid() and not _alive(int(old.name)):
+            name, _, pid = old.name.rpartition("-")
+            if name == host and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
                 UploadSpool(old).clear()
-    return incoming / str(os.getpid())
+    return incoming / f"{host}-{os.getpid()}"
 
 
 def _alive(pid: int) -> bool:
