@@ -131,10 +131,10 @@ def machine() -> dict:
 # --------------------------------------------------------------------------- publish
 
 
-def _time_v(cmd: list[str], env: dict | None = None, timeout: float = 3600) -> dict:
+def _time_v(cmd: list[str], env: dict | None = None, timeout: float = 3600, cwd: Path = REPO) -> dict:
     """Run cmd under /usr/bin/time -v: wall seconds, max RSS in MB, exit code, output tail."""
     proc = subprocess.run(
-        ["/usr/bin/time", "-v", *cmd], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
+        ["/usr/bin/time", "-v", *cmd], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
     )
     err = proc.stderr
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", err)

@@ -9,7 +9,7 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `streamlit run` puts only dashboard/ on the path
 
-from dashboard.views import about, briefing, common, contribute, explore, methodology, report  # noqa: E402
+from dashboard.views import about, briefing, common, contribute, explore, methodology, report, uploads  # noqa: E402
 
 # A local favicon: a :material/...: icon makes the browser fetch it from a font CDN (no network here).
 st.set_page_config(
@@ -27,7 +27,10 @@ pages = [
     st.Page(about.render, title=t("About the data"), icon=":material/info:", url_path="about"),
     st.Page(report.render, title=t("Report"), icon=":material/campaign:", url_path="report"),
 ]
-if contribute.signed_in():
+signed_in = contribute.signed_in()
+# Only a signed-in contributor's session may send the server a dataset (views/uploads.py, issue 14).
+uploads.contributor_may_upload(Path(common.data_root()), signed_in)
+if signed_in:
     pages.append(st.Page(contribute.render, title=t("Contribute"), icon=":material/upload:", url_path="contribute"))
 else:
     pages.append(st.Page(contribute.render_sign_in, title=t("Sign in"), icon=":material/login:", url_path="contribute"))

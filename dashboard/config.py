@@ -52,3 +52,12 @@ def default_dataset(names: list[str]) -> str:
         if wanted in names:
             return wanted
     return names[0]
+
+
+DEFAULT_MAX_DECOMPRESSED_MB = 1000
+
+
+def max_decompressed_bytes() -> int:
+    """The most a .gz input may expand to (setting `max_decompressed_mb`): a 10 MB gzip can hold
+    gigabytes, and the reader refuses it as soon as its output passes this, before using more memory."""
+    return int(float(settings().get("max_decompressed_mb", DEFAULT_MAX_DECOMPRESSED_MB)) * 1_000_000)

@@ -115,9 +115,9 @@ def page_app(page: str, browser: bool = True, **query):
 
 
 def _free_port() -> int:
-    """A free port; within ENCOUNTERS_TEST_PORTS ("8620-8629") when set (a machine shared by several runs)."""
+    """Any free port; within $ENCOUNTERS_TEST_PORTS (e.g. "8650-8659") when set, for a shared machine."""
     span = os.environ.get("ENCOUNTERS_TEST_PORTS", "")
-    candidates = range(int(span.split("-")[0]), int(span.split("-")[1]) + 1) if span else [0]
+    candidates = range(int(span.split("-")[0]), int(span.split("-")[1]) + 1) if "-" in span else [0]
     for port in candidates:
         with socket.socket() as s:
             try:
@@ -125,7 +125,7 @@ def _free_port() -> int:
             except OSError:
                 continue
             return s.getsockname()[1]
-    raise RuntimeError(f"no free port in ENCOUNTERS_TEST_PORTS={span}")
+    raise RuntimeError(f"no free port in {span}")
 
 
 def start_streamlit(data_root: Path, extra_env: dict | None = None, cwd: Path | None = None):

@@ -48,6 +48,11 @@ LIST_FILTERS = (
 )
 # URL parameter -> (Filters field, records column)
 LIST_PARAMS = {f.param: (f.attr, f.column) for f in LIST_FILTERS}
+# A link is read within these bounds (issue 14: a 50 KB link of unknown cities made 8,520 notes and a
+# 9 MB page). No shared view needs more values of one filter; no value of a list filter is this long.
+MAX_LINK_VALUES = 200  # values read per parameter, after removing repeats
+MAX_VALUE_CHARS = 200  # a longer value is quoted shortened in its note
+MAX_NOTES = 10  # notes shown about one link; the rest are counted in one last line
 
 
 class _FilterMethods:
@@ -100,6 +105,18 @@ def _split(raw) -> list[str]:
     return [p.strip() for item in items for p in str(item).split(",") if p.strip()]
 
 
+def _quoted(value: str) -> str:
+    return f'"{value[:60]}..." ({len(value):,} characters)' if len(value) > MAX_VALUE_CHARS else f'"{value}"'
+
+
+def _bounded(notes: list[str]) -> list[str]:
+    """The first MAX_NOTES notes, then one line counting the others."""
+    if len(notes) <= MAX_NOTES:
+        return notes
+    rest = len(notes) - MAX_NOTES
+    return [*notes[:MAX_NOTES], f"and {rest:,} more note{'' if rest == 1 else 's'} about this link (not shown)"]
+
+
 def _parse_date(raw) -> date | None:
     try:
         return date.fromisoformat(_split(raw)[0])
@@ -113,7 +130,7 @@ def from_query(params: Mapping, dataset: Dataset | None, known_datasets: list[st
     get = params.get_all if hasattr(params, "get_all") else (lambda k: params.get(k, []))
     name = (_split(get("dataset")) or [""])[0]
     if known_datasets is not None and name and name not in known_datasets:
-        notes.append(f'dataset "{name}" is not published here; showing the default dataset')
+        notes.append(f"dataset {_quoted(name)} is not published here; showing the default dataset")
         name = ""
     values: dict = {"dataset": name}
     for key, attr in (("from", "date_from"), ("to", "date_to")):
@@ -121,19 +138,22 @@ def from_query(params: Mapping, dataset: Dataset | None, known_datasets: list[st
         if raw:
             values[attr] = _parse_date(raw)
             if values[attr] is None:
-                notes.append(f'"{raw[0]}" is not a date (use YYYY-MM-DD); the {key} date was ignored')
+                notes.append(f"{_quoted(raw[0])} is not a date (use YYYY-MM-DD); the {key} date was ignored")
     for param, (attr, column) in LIST_PARAMS.items():
-        wanted = _split(get(param))
+        wanted = list(dict.fromkeys(_split(get(param))))
         if not wanted:
             continue
         allowed = _allowed(dataset, column)
         lookup = {a.lower(): a for a in allowed} if allowed is not None else None
         kept = []
-        for w in wanted:
+        for w in wanted[:MAX_LINK_VALUES]:
             if lookup is None or w.lower() in lookup:
                 kept.append(lookup[w.lower()] if lookup else w)
             else:
-                notes.append(f'{param} "{w}" matches no record in this dataset and was ignored')
+                notes.append(f"{param} {_quoted(w)} matches no record in this dataset and was ignored")
+        if len(wanted) > MAX_LINK_VALUES:
+            extra = len(wanted) - MAX_LINK_VALUES
+            notes.append(f"{param}: only the first {MAX_LINK_VALUES} values were read; {extra:,} more were ignored")
         values[attr] = tuple(dict.fromkeys(kept))
     min_force = _split(get("min_force"))
     if min_force:
@@ -141,8 +161,8 @@ def from_query(params: Mapping, dataset: Dataset | None, known_datasets: list[st
         if min_force[0] in levels:
             values["min_force"] = min_force[0]
         else:
-            notes.append(f'min_force "{min_force[0]}" is not a force type and was ignored')
-    return Filters(**values), notes
+            notes.append(f"min_force {_quoted(min_force[0])} is not a force type and was ignored")
+    return Filters(**values), _bounded(notes)
 
 
 def _allowed(dataset: Dataset | None, column: str) -> list[str] | None:

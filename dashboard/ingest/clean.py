@@ -46,6 +46,16 @@ def default_location_precision(df: pd.DataFrame) -> pd.Series:
     return out
 
 
+def _objects(column: pd.Series) -> pd.Series:
+    """The column as Python objects with one str per distinct value. pandas keeps a column of text as
+    Arrow strings; a plain astype(object) would make a new str for every cell (issue 14: memory)."""
+    if not isinstance(column.dtype, pd.StringDtype):
+        return column.astype(object)
+    codes, distinct = pd.factorize(column)  # a missing value gets code -1: the None appended last
+    values = np.append(np.asarray(distinct, dtype=object), None)
+    return pd.Series(values[codes], index=column.index, dtype=object)
+
+
 def clean(parsed: pd.DataFrame, schema: Schema | None = None, district_layers=()) -> pd.DataFrame:
     """Published records from the parsed values of valid rows.
 
@@ -53,12 +63,12 @@ def clean(parsed: pd.DataFrame, schema: Schema | None = None, district_layers=()
     district = label_format.format(district=<id>), e.g. "Chicago Ward 42".
     """
     schema = schema or load_schema()
-    df = parsed.copy()
+    df = parsed.copy(deep=False)  # copy-on-write (pandas 3): columns are copied only when replaced
     for c in schema.input_columns:
         if c.default:
             df[c.name] = df[c.name].where(df[c.name].notna(), c.default)
         if c.kind in _TEXT_KINDS:
-            df[c.name] = df[c.name].astype(object).where(df[c.name].notna(), "")
+            df[c.name] = _objects(df[c.name]).where(df[c.name].notna(), "")
     df["date"] = period_start(pd.to_datetime(df["date"]), df["date_precision"])
     df["latitude"] = pd.to_numeric(df["latitude"], errors="coerce").astype(float)
     df["longitude"] = pd.to_numeric(df["longitude"], errors="coerce").astype(float)

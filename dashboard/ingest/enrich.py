@@ -84,7 +84,7 @@ def geocode_cities(df: pd.DataFrame) -> pd.DataFrame:
     state are given, a gazetteer match sets latitude, longitude and location_precision = "city".
     `_geocode_failed` is True where that lookup was tried and found no place; those rows are unchanged.
     """
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write: only the columns set below are new
     lat, lon = _number(out, "latitude"), _number(out, "longitude")
     state, city = _text(out, "state").str.upper(), _text(out, "city")
     tried = np.flatnonzero((np.isnan(lat) | np.isnan(lon)) & (state != "").to_numpy() & (city != "").to_numpy())
@@ -114,7 +114,7 @@ def assign_counties(df: pd.DataFrame) -> pd.DataFrame:
     Only points known to the city or better (exact, block, city) are joined to the county polygons.
     An empty state is filled from county_fips for exact, block, city and county records.
     """
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write: only the columns set below are new
     lat, lon = _number(out, "latitude"), _number(out, "longitude")
     precision = _text(out, "location_precision").str.lower()
     fips = np.array(_text(out, "county_fips").to_numpy(dtype=object))
@@ -154,7 +154,7 @@ def assign_districts(df: pd.DataFrame, boundaries: gpd.GeoDataFrame, id_property
     Such points outside every polygon get "". Rows with no point, or a coarser one, keep the district
     they came with ("" if none): a district cannot be worked out for them.
     """
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write: only the columns set below are new
     if boundaries.crs is not None and boundaries.crs != "EPSG:4326":
         boundaries = boundaries.to_crs("EPSG:4326")
     boundaries = boundaries.assign(**{id_property: boundaries[id_property].astype(str)})

@@ -26,7 +26,7 @@ class Prepared:
     source: str
     report: ReadReport
     validation: Validation
-    raw: pd.DataFrame  # the rows as read, before mapping (what the contributor will fix)
+    raw: pd.DataFrame  # the rows as read, before mapping (only the invalid ones once prepared with records)
     file_hash: str
     mapping: str | None = None
     mapping_hash: str | None = None
@@ -56,13 +56,13 @@ class Prepared:
 
     def quarantine(self) -> pd.DataFrame:
         """Invalid rows as they were read, with their spreadsheet row number and every reason."""
-        bad = self.validation.invalid_rows
         reasons = (
             self.problems.assign(text=self.problems["column"] + ": " + self.problems["reason"].astype(str))
             .groupby("row")["text"]
             .agg(" ; ".join)
         )
-        rows = self.raw.loc[bad].copy()
+        every_row = len(self.raw) == self.validation.rows_in  # else prepare() kept only the invalid ones
+        rows = (self.raw.loc[self.validation.invalid_rows] if every_row else self.raw).copy()
         rows.insert(0, "problems", rows["_row"].map(reasons).fillna(""))
         rows.insert(0, "row", rows.pop("_row"))
         return rows.drop(columns=[c for c in rows.columns if c == "_read_error"])
@@ -154,6 +154,9 @@ def prepare(path: str | Path, mapping: str | Path | None = None, with_records: b
         prepared.left_out = {name: len(rows) for name, rows in mapped.left_out.items()}
         prepared.grouped = mapped.groups is not None
     if with_records:
+        # Publishing needs the rows as read only for the quarantine (previews use with_records=False):
+        # keeping just the invalid ones frees a copy of the file's text before cleaning (issue 14: memory).
+        prepared.raw = prepared.raw.loc[prepared.validation.invalid_rows]
         clean_valid(prepared)
     return prepared
 
@@ -197,7 +200,9 @@ def _add_mapping_problems(validation, mapped, spec) -> list[str]:
 def clean_valid(prepared: Prepared) -> Prepared:
     """Clean and enrich the rows that passed validation into the records to publish (prepare's last
     step, apart so that a page can show it as a step of its own)."""
-    valid = prepared.validation.parsed.loc[~prepared.validation.invalid_rows].reset_index(drop=True)
+    parsed, invalid = prepared.validation.parsed, prepared.validation.invalid_rows
+    # Every row valid (the usual large file): no copy of the parsed values; clean() copies on write.
+    valid = parsed if not invalid.any() else parsed.loc[~invalid].reset_index(drop=True)
     prepared.records = clean(valid, district_layers=district_layers())
     return prepared
 

@@ -15,6 +15,7 @@ import gzip
 import io
 import json
 import re
+import tempfile
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -24,10 +25,13 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv as pa_csv
+
+from dashboard.config import max_decompressed_bytes
 
 DELIMITERS = (",", "|", ";", "\t")
 ROW_COL, ERROR_COL = "_row", "_read_error"
@@ -38,6 +42,15 @@ _SAMPLE_RECORDS = 50
 # C0 controls except tab/newline/VT/FF/CR, plus DEL and C1 controls: real text has almost none.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".psv")
+# Files are read in blocks of this size, never whole: memory stays bounded by the table, not the text.
+_CHUNK = 1 << 20
+_SAMPLE_BYTES = 4 * _SAMPLE_CHARS  # enough bytes for _SAMPLE_CHARS characters of any UTF-8 text
+# A cell longer than this costs its row (the row is reported, the cell cut short); no schema column
+# comes near it (summary: 2,000). Past _FIELD_LIMIT the csv module cannot even split the row, and the
+# file as a whole is refused, so that one field cannot take the memory of a whole file.
+MAX_CELL_CHARS = 1_000_000
+_FIELD_LIMIT = 64 * MAX_CELL_CHARS
+_CELL_KEPT = 200  # characters of an over-long cell kept for the quarantine, to show which cell it was
 
 
 class FileUnusable(Exception):
@@ -115,92 +128,148 @@ def _read(path: Path) -> tuple[pd.DataFrame, ReadReport]:
     if path.is_dir():
         raise _unusable(path, "this is a folder, not a file")
     suffix = path.suffix.lower()
-    data = None
-    if suffix == ".gz":  # data.csv.gz: decompress, then read it as data.csv
+    compressed = suffix == ".gz"
+    if compressed:  # data.csv.gz: decompress to a file, then read it as data.csv
         suffix = Path(path.stem).suffix.lower()
-        data = _gunzip(path)
     if suffix in (".xlsx", ".xlsm"):
-        if data is not None:
+        if compressed:
             raise _unusable(path, "compressed Excel files are not supported; decompress the .gz file first")
         return _read_xlsx(path)
     if suffix == ".xls":
         raise _unusable(path, "old-style .xls Excel files are not supported; save the sheet as .xlsx or CSV")
-    text, encoding = _decode(path.read_bytes() if data is None else data, path)
-    looks_json = text.lstrip()[:1] in ("[", "{") and suffix not in _TEXT_SUFFIXES
-    if suffix in (".json", ".geojson") or looks_json:
-        frame, report = _read_json(path, text, encoding)
-    else:
-        frame, report = _read_delimited(path, text, encoding)
-    return frame, (report if data is None else replace(report, compression="gzip"))
+    # Decompressed and re-encoded copies go to a folder of our own, removed whatever happens.
+    with tempfile.TemporaryDirectory(prefix="encounters-read-") as work:
+        source = _gunzip(path, Path(work) / "decompressed", max_decompressed_bytes()) if compressed else path
+        source, encoding = _as_utf8(source, path, Path(work) / "utf8")
+        sample_text, truncated = _sample_text(source)
+        looks_json = sample_text.lstrip()[:1] in ("[", "{") and suffix not in _TEXT_SUFFIXES
+        if suffix in (".json", ".geojson") or looks_json:
+            frame, report = _read_json(path, source.read_text(encoding="utf-8-sig"), encoding)
+        else:
+            frame, report = _read_delimited(path, source, sample_text, truncated, encoding)
+    return frame, (replace(report, compression="gzip") if compressed else report)
 
 
-def _gunzip(path: Path) -> bytes:
+def _gunzip(path: Path, dest: Path, limit: int) -> Path:
+    """Decompress block by block into `dest`, refusing as soon as the output passes `limit` bytes: a
+    small .gz file can expand to gigabytes, and none of it is ever held in memory."""
+    written = 0
     try:
-        return gzip.decompress(path.read_bytes())
+        with gzip.open(path, "rb") as packed, open(dest, "wb") as out:
+            while block := packed.read(_CHUNK):
+                written += len(block)
+                if written > limit:
+                    raise _unusable(
+                        path,
+                        f"this .gz file expands to more than {limit / 1e6:,.0f} MB, the most this deployment "
+                        "reads (setting max_decompressed_mb); split it into smaller files",
+                    )
+                out.write(block)
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise _unusable(path, f"this .gz file could not be decompressed ({exc}); is it really gzip data?") from exc
+    return dest
 
 
-def _decode(data: bytes, path: Path) -> tuple[str, str]:
-    if not data.strip():
-        raise _unusable(path, "the file is empty")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        # Excel's "Unicode text" export; its NUL bytes are not binary data.
-        text, encoding = data.decode("utf-16"), "utf-16"
-    elif b"\x00" in data:  # NUL never occurs in 8-bit or UTF-8 text
-        zipped = data[:4] == b"PK\x03\x04"
-        hint = " and looks like a zip or Excel file; if it is a spreadsheet, name it .xlsx" if zipped else ""
-        raise _unusable(path, f"this is not a text file (it contains binary data{hint})")
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-            encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
-        except UnicodeDecodeError:
-            try:
-                text, encoding = data.decode("cp1252"), "cp1252"
-            except UnicodeDecodeError:  # cp1252 leaves 5 byte values undefined
-                text, encoding = data.decode("latin-1"), "latin-1"
-    # latin-1 accepts any bytes, so judge the result instead of the decoding.
-    sample = text[:_SAMPLE_CHARS]
+def _as_utf8(source: Path, path: Path, spare: Path) -> tuple[Path, str]:
+    """(a UTF-8 file with the same text, the encoding found). A file already in UTF-8 is used as it is;
+    any other is re-encoded block by block into `spare`. `path` is the name the contributor knows."""
+    with open(source, "rb") as f:
+        head = f.read(_SAMPLE_BYTES)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"  # Excel's "Unicode text" export; its NUL bytes are not binary data
+    elif _decodes(source, "utf-8"):
+        encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+    elif _decodes(source, "cp1252"):
+        encoding = "cp1252"
+    else:  # cp1252 leaves 5 byte values undefined; latin-1 accepts any bytes
+        encoding = "latin-1"
+    # latin-1 accepts any bytes, so judge the text instead of the decoding.
+    sample = head.decode(encoding, errors="ignore")[:_SAMPLE_CHARS]
     if len(_CONTROL.findall(sample)) > max(1, len(sample) // 100):
-        raise _unusable(path, "this is not a text file (it is mostly control characters or binary data)")
-    if not text.strip():
+        zipped = head[:4] == b"PK\x03\x04"
+        hint = " and looks like a zip or Excel file; if it is a spreadsheet, name it .xlsx" if zipped else ""
+        raise _unusable(path, f"this is not a text file (it is mostly control characters or binary data{hint})")
+    if encoding.startswith("utf-8"):
+        if not sample.strip() and _only_whitespace(source):
+            raise _unusable(path, "the file is empty")
+        return source, encoding
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with open(source, "rb") as f, open(spare, "w", encoding="utf-8", newline="") as out:
+        for block in iter(lambda: f.read(_CHUNK), b""):
+            out.write(decoder.decode(block))
+        out.write(decoder.decode(b"", final=True))
+    if _only_whitespace(spare):
         raise _unusable(path, "the file is empty")
-    return text, encoding
+    return spare, encoding
+
+
+def _decodes(source: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with open(source, "rb") as f:
+            for block in iter(lambda: f.read(_CHUNK), b""):
+                decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _only_whitespace(source: Path) -> bool:
+    with open(source, "rb") as f:
+        return not any(block.strip().lstrip(codecs.BOM_UTF8).strip() for block in iter(lambda: f.read(_CHUNK), b""))
+
+
+def _sample_text(source: Path) -> tuple[str, bool]:
+    """(the first _SAMPLE_CHARS characters of a UTF-8 file, whether the file holds more)."""
+    with open(source, "rb") as f:
+        head = f.read(_SAMPLE_BYTES)
+        more = bool(f.read(1))
+    text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=not more)
+    return text[:_SAMPLE_CHARS], more or len(text) > _SAMPLE_CHARS
 
 
 # ---------------------------------------------------------------- delimited text
 
 
-def _read_delimited(path: Path, text: str, encoding: str) -> tuple[pd.DataFrame, ReadReport]:
-    sample_text = text[:_SAMPLE_CHARS]
+def _read_delimited(
+    path: Path, source: Path, sample_text: str, truncated: bool, encoding: str
+) -> tuple[pd.DataFrame, ReadReport]:
+    """`source` is the UTF-8 text of `path` (the file itself, or a decompressed or re-encoded copy)."""
     delimiter = _sniff_delimiter(sample_text)
     # `"a", "b"` (a space after each delimiter, then a quote) is only read right with skipinitialspace.
     lines = [line for line in sample_text.splitlines()[: _SAMPLE_RECORDS * 2] if line.strip()]
     padded = sum(f'{delimiter} "' in line for line in lines) * 2 >= len(lines)
     fmt = {"delimiter": delimiter, "skipinitialspace": padded}
+    csv.field_size_limit(_FIELD_LIMIT)  # the default (131,072) would refuse a whole file for one long cell
     try:
-        sample = _sample_records(sample_text, len(text) > _SAMPLE_CHARS, fmt)
-        fast = _read_regular(text, sample, fmt, path)
+        sample = _sample_records(sample_text, truncated, fmt)
+        fast = _read_regular(source, sample, fmt, path)
         if fast is not None:
             frame, header_row, skipped = fast
         else:
             # The csv module, not pandas: it keeps ragged rows and lets us count records (spreadsheet
             # rows) rather than physical lines, and is fast enough (~0.7 s for 132k rows).
-            records = csv.reader(io.StringIO(text, newline=""), **fmt)
-            frame, header_row, skipped = _assemble(records, sample, path)
+            with open(source, encoding="utf-8-sig", newline="") as text:
+                frame, header_row, skipped = _assemble(csv.reader(text, **fmt), sample, path)
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            reason = (
+                f"one value is longer than {_FIELD_LIMIT:,} characters, too long to read; is a quote mark left open?"
+            )
+            raise _unusable(path, reason) from exc
         raise _unusable(path, f"the text could not be split into fields ({exc}); is a quote mark left open?") from exc
     report = ReadReport(str(path), "csv", encoding, delimiter, header_row, header_row - 1, len(frame), skipped)
     return frame, report
 
 
 def _read_regular(
-    text: str, sample: list[list[str]], fmt: dict[str, Any], path: Path
+    source: Path, sample: list[list[str]], fmt: dict[str, Any], path: Path
 ) -> tuple[pd.DataFrame, int, tuple[SkippedLine, ...]] | None:
     """The usual file in one multi-threaded pass of Arrow's CSV parser: every record after the header
-    as wide as the header, no blank line, no repeated header. Returns None for anything else, and the
-    record-by-record reader (_assemble) then describes each irregular row. Same frame either way.
+    as wide as the header, no blank line, no repeated header, no cell with a NUL or over MAX_CELL_CHARS.
+    Returns None for anything else, and the record-by-record reader (_assemble) then describes each
+    irregular row. Same frame either way.
 
     A million rows: about 6 s of CPU instead of about 11 s with the csv module and a Python loop per row.
     """
@@ -216,8 +285,10 @@ def _read_regular(
 
     try:
         table = pa_csv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            read_options=pa_csv.ReadOptions(skip_rows=h + 1, column_names=[f"c{i}" for i in range(n)]),
+            source,
+            read_options=pa_csv.ReadOptions(
+                skip_rows=h + 1, column_names=[f"c{i}" for i in range(n)], encoding="utf8", block_size=4 * _CHUNK
+            ),
             parse_options=pa_csv.ParseOptions(
                 delimiter=fmt["delimiter"],
                 newlines_in_values=True,
@@ -244,12 +315,31 @@ def _read_regular(
         blank = [pc.equal(pc.utf8_trim_whitespace(table.column(i)), "") for i in range(n)]
         if pc.any(functools.reduce(pc.and_, blank)).as_py():  # the careful reader leaves those out
             return None
+    for column in table.columns:  # a NUL or a huge cell costs its row: the careful reader says which
+        longest = pc.max(pc.utf8_length(column)).as_py() or 0  # None when there are no rows
+        if longest > MAX_CELL_CHARS or pc.any(pc.match_substring(column, "\x00")).as_py():
+            return None
     names = _column_names(sample[h], path)
-    columns = {name: table.column(i).to_numpy(zero_copy_only=False).astype(object) for i, name in enumerate(names)}
-    frame = pd.DataFrame(columns, dtype=object) if table.num_rows else pd.DataFrame(columns=names, dtype=object)
+    rows = table.num_rows
+    columns = {}
+    for name in names:  # each column's Arrow buffers are let go once it is converted: one copy at a time
+        columns[name] = _python_strings(table.column(0))
+        table = table.remove_column(0)
+    frame = pd.DataFrame(columns, dtype=object) if rows else pd.DataFrame(columns=names, dtype=object)
+    del columns
     frame[ROW_COL] = pd.Series(range(h + 2, h + 2 + len(frame)), dtype="int64")
     frame[ERROR_COL] = pd.Series([""] * len(frame), dtype=object)
     return frame, h + 1, ()
+
+
+def _python_strings(column: pa.ChunkedArray) -> np.ndarray:
+    """The column as an object array of str, where equal values are one str object: most columns repeat
+    a few values (states, agencies, dates), and a million cells then cost 8 bytes each, not about 70."""
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    if len(encoded.dictionary) > len(column) // 2:  # mostly distinct (ids, links): nothing to share
+        return column.to_numpy(zero_copy_only=False).astype(object)
+    distinct = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
+    return distinct[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
 def _sample_records(sample_text: str, truncated: bool, fmt: dict[str, Any]) -> list[list[str]]:
@@ -334,9 +424,12 @@ def _assemble(
     errors: list[str] = []
     skipped: list[SkippedLine] = []
     for number, fields in enumerate(records, start=1):
-        if number <= h + 1 or not _has_text(fields):
+        joined = "".join(fields)  # one C-level join per row for the cheap tests below
+        if number <= h + 1 or not joined.strip():
             continue  # preamble, header, blank line
         error = ""
+        if "\x00" in joined or len(joined) > MAX_CELL_CHARS:
+            fields, error = _bad_cells(fields, names)
         if len(fields) == n:
             # Cheap first-cell test before normalising the whole row: this runs for every row.
             if _norm(fields[0]) == header_key[0] and [_norm(f) for f in fields] == header_key:
@@ -345,7 +438,7 @@ def _assemble(
         elif len(fields) > n and not _has_text(fields[n:]):
             fields = fields[:n]  # a trailing delimiter adds empty fields that hold no data
         else:
-            error = _ragged_message(fields, n)
+            error = "; ".join(filter(None, [_ragged_message(fields, n), error]))
             fields = (fields + [""] * n)[:n]
         rows.append(fields)
         numbers.append(number)
@@ -354,6 +447,25 @@ def _assemble(
     frame[ROW_COL] = pd.Series(numbers, dtype="int64")
     frame[ERROR_COL] = pd.Series(errors, dtype=object)
     return frame, h + 1, tuple(skipped)
+
+
+def _bad_cells(fields: list[str], names: list[str]) -> tuple[list[str], str]:
+    """(the fields with NULs and over-long cells made harmless, what was wrong with which column).
+    One bad cell costs its row, not the file: the row is kept, with the reason, for the quarantine."""
+    reasons, out = [], []
+    for i, value in enumerate(fields):
+        column = names[i] if i < len(names) else f"extra value {i + 1 - len(names)}"
+        if len(value) > MAX_CELL_CHARS:
+            reasons.append(
+                f'the value in column "{column}" is {len(value):,} characters long, more than the '
+                f"{MAX_CELL_CHARS:,} a cell may hold (only its first {_CELL_KEPT} are kept)"
+            )
+            value = value[:_CELL_KEPT] + "..."
+        if "\x00" in value:
+            reasons.append(f'the value in column "{column}" holds a NUL character (binary data), shown as \ufffd')
+            value = value.replace("\x00", "\ufffd")
+        out.append(value)
+    return out, "; ".join(reasons)
 
 
 def _ragged_message(fields: list[str], n: int) -> str:

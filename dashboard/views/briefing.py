@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import html
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -23,7 +24,7 @@ from dashboard.explore.data import Dataset
 from dashboard.explore.summaries import tr
 from dashboard.geo import BoundaryError
 from dashboard.i18n import num
-from dashboard.views import common
+from dashboard.views import common, uploads
 from dashboard.views.common import t
 
 MARKDOWN_CHARS = set("\\`*_{}[]()#+-.!|<>~$:")
@@ -123,6 +124,7 @@ def _pick_upload() -> tuple[areas.Area | None, tuple[str, ...]]:
             "located to the exact address or block can be placed inside a drawn area."
         )
     )
+    uploads.visitor_may_upload(Path(common.data_root()), MAX_UPLOAD_MB)  # this one file, for this session
     file = st.file_uploader(t("Boundary file"), key="b_upload", max_upload_size=MAX_UPLOAD_MB)
     if file is None:
         if st.query_params.get("area_type") == "upload":

@@ -78,6 +78,15 @@ def test_unknown_value_is_ignored_with_a_visible_note(app_env, published):
     assert encounters(at) == f"{len(expected_records(published, state=['MN'], group=['protester'])):,}"
 
 
+def test_a_50_kb_link_of_unknown_cities_shows_a_few_notes(app_env, published):
+    """Issue 14: such a link made 8,520 notes and a 9 MB page."""
+    at = page_app("explore", city=",".join(f"Nowhere{i}" for i in range(8_000))).run()
+    assert not at.exception
+    links = [i.value for i in at.info if "Nowhere" in i.value or "about this link" in i.value]
+    assert len(links) == 11 and "more notes about this link" in links[-1]
+    assert encounters(at) == f"{len(published):,}"  # every unknown city ignored: the whole dataset
+
+
 def test_url_text_in_a_note_cannot_become_markdown(app_env):
     at = page_app("explore", group="![x](https://tracker.example/pixel.png)").run()
     assert not at.exception

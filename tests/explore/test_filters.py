@@ -135,3 +135,36 @@ def test_filters_are_hashable_and_comparable():
     assert len({a, Filters(states=("MN",), groups=("protester",))}) == 1
     assert a.with_(states=("IL",)) != a
     assert Filters(dataset="x").is_empty() and not a.is_empty()
+
+
+# ---------------------------------------------------------------- a link is read within bounds (issue 14)
+
+
+def test_a_huge_link_of_unknown_cities_gives_a_few_notes(ds):
+    """A 50 KB link of 8,000 unknown cities made 8,520 notes and a 9 MB page; now ten notes and a count."""
+    cities = ",".join(f"Nowhere{i}" for i in range(8_000))
+    assert len(cities) > 50_000
+    parsed, notes = flt.from_query(Params({"city": cities, "state": "MN"}), ds, ["t"])
+    assert parsed.cities == () and parsed.states == ("MN",)
+    assert len(notes) == flt.MAX_NOTES + 1
+    assert notes[0] == 'city "Nowhere0" matches no record in this dataset and was ignored'
+    assert notes[-1] == "and 191 more notes about this link (not shown)"  # 200 values read, 1 note on the rest
+    assert sum(map(len, notes)) < 2_000
+
+
+def test_values_past_the_cap_are_counted_not_read(ds):
+    known_then_unknown = ",".join(["Chicago"] + [f"X{i}" for i in range(300)])
+    parsed, notes = flt.from_query(Params({"city": known_then_unknown}), ds, ["t"])
+    assert parsed.cities == ("Chicago",)
+    _, all_notes = flt.from_query(Params({"city": ",".join(f"X{i}" for i in range(5))}), ds, ["t"])
+    assert len(all_notes) == 5  # under the cap every note is shown
+
+
+def test_repeated_unknown_values_give_one_note(ds):
+    parsed, notes = flt.from_query(Params({"city": ["Atlantis"] * 5_000}), ds, ["t"])
+    assert notes == ['city "Atlantis" matches no record in this dataset and was ignored']
+
+
+def test_a_very_long_value_is_quoted_short(ds):
+    _, notes = flt.from_query(Params({"city": "A" * 100_000}), ds, ["t"])
+    assert notes == [f'city "{"A" * 60}..." (100,000 characters) matches no record in this dataset and was ignored']

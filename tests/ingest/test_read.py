@@ -526,3 +526,74 @@ def test_arrow_fast_path_reads_the_same_as_the_row_by_row_reader(tmp_path_factor
         slow_frame, slow_report = read_table(path)
     assert fast_report == slow_report
     pd.testing.assert_frame_equal(fast_frame.reset_index(drop=True), slow_frame.reset_index(drop=True))
+
+
+# ---------------------------------------------------------------- one bad cell costs one row, not the file (issue 14)
+
+
+@pytest.mark.parametrize("fast_path", [True, False], ids=["arrow", "row-by-row"])
+def test_a_nul_byte_in_one_cell_costs_only_its_row(tmp_path, fast_path):
+    rows = "".join(f"T{i},Minneapolis,2025-01-0{i % 9 + 1}\n" for i in range(1, 40))
+    content = ("id,city,date\n" + rows).replace("T7,Minneapolis", "T7,Minne\x00apolis").encode()
+    with pytest.MonkeyPatch.context() as m:
+        if not fast_path:
+            m.setattr(read_module, "_read_regular", lambda *a: None)
+        frame, report = read_table(write(tmp_path, "nul.csv", content))
+    assert report.rows_read == 39
+    errors = frame.set_index("_row")["_read_error"]
+    assert errors[8] == 'the value in column "city" holds a NUL character (binary data), shown as \ufffd'
+    assert (errors.drop(8) == "").all()
+    assert frame.loc[frame["_row"] == 8, "city"].item() == "Minne\ufffdapolis"  # no NUL reaches the quarantine
+
+
+def test_a_huge_cell_costs_only_its_row(tmp_path):
+    huge = "x" * (5 * 1024 * 1024)  # 5 MB in one quoted field
+    content = f'id,summary,date\nT1,fine,2025-01-01\nT2,"{huge}",2025-01-02\nT3,also fine,2025-01-03\n'
+    frame, report = read_table(write(tmp_path, "big.csv", content))
+    assert report.rows_read == 3 and frame["id"].tolist() == ["T1", "T2", "T3"]
+    errors = frame.set_index("_row")["_read_error"]
+    assert errors[3].startswith('the value in column "summary" is 5,242,880 characters long, more than the 1,000,000')
+    assert errors[2] == errors[4] == ""
+    assert len(frame.loc[frame["_row"] == 3, "summary"].item()) < 1_000  # the cell is cut short, not held
+
+
+def test_a_bad_cell_on_a_ragged_row_gives_both_reasons(tmp_path):
+    frame, _ = read_table(write(tmp_path, "r.csv", "id,city\nT1,Ames\nT2,A\x00mes,extra\n"))
+    error = frame.set_index("_row").loc[3, "_read_error"]
+    assert "3 values but the header has 2 columns" in error and 'column "city" holds a NUL' in error
+
+
+def test_a_file_mostly_of_nul_bytes_is_still_not_text(tmp_path):
+    with pytest.raises(FileUnusable, match=r"^z\.csv: this is not a text file"):
+        read_table(write(tmp_path, "z.csv", b"a,b\n" + bytes(5000)))
+
+
+# ---------------------------------------------------------------- gzip: streamed, with a cap on the decompressed size
+
+
+def test_gzip_expanding_past_the_cap_is_refused_naming_the_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(read_module, "max_decompressed_bytes", lambda: 2_000_000)
+    body = b"id,city\n" + b"T1,Ames\n" * 400_000  # 3.2 MB of text, a few KB of gzip
+    path = write(tmp_path, "bomb.csv.gz", gzip.compress(body))
+    with pytest.raises(
+        FileUnusable, match=r"^bomb\.csv\.gz: this \.gz file expands to more than 2 MB.*max_decompressed_mb"
+    ):
+        read_table(path)
+    monkeypatch.setattr(read_module, "max_decompressed_bytes", lambda: 4_000_000)
+    frame, report = read_table(path)  # under the cap it reads as usual
+    assert report.rows_read == 400_000 and report.compression == "gzip"
+
+
+def test_the_decompressed_copy_is_removed_after_reading(tmp_path, monkeypatch):
+    monkeypatch.setattr(read_module.tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    read_table(write(tmp_path, "a.csv.gz", gzip.compress(b"id,city\nT1,Ames\n")))
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_the_decompressed_size_cap_is_a_documented_setting():
+    from dashboard.config import max_decompressed_bytes
+
+    deployment = (Path(__file__).resolve().parents[2] / "data" / "deployment.yaml").read_text()
+    assert "max_decompressed_mb:" in deployment
+    assert max_decompressed_bytes() == 1_000_000_000

@@ -1,0 +1,121 @@
+"""Streamlit's upload endpoint on a real server: only a session allowed to upload can send it a file
+(issue 14: eight 100 MB PUTs from a session that never signed in took the server from 399 MB to 1.22 GB).
+
+The session id a browser tab holds comes from the server's first message on the websocket; the test
+reads it there and PUTs to `/_stcore/upload_file/<session>/<file>` as an attacker with that tab would
+(with the tab's XSRF cookie and header, so only our guard can refuse).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from support import REPO, start_streamlit, wait_for_app
+
+from dashboard import auth
+
+PASSWORD = "correct horse battery"
+MB = 1024 * 1024
+
+
+def _stop(proc) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.fixture
+def server(demo_root, tmp_path):
+    root = tmp_path / "datasets"
+    shutil.copytree(demo_root, root)
+    cwd = tmp_path / "run"
+    (cwd / ".streamlit").mkdir(parents=True)
+    shutil.copy(REPO / ".streamlit" / "config.toml", cwd / ".streamlit" / "config.toml")
+    (cwd / ".streamlit" / "secrets.toml").write_text(
+        f'[contributors.alice]\nname = "Alice Example"\npassword_hash = "{auth.hash_password(PASSWORD)}"\n'
+    )
+    proc, base = start_streamlit(root, cwd=cwd)
+    yield proc, base, root
+    _stop(proc)
+
+
+def _spooled(root: Path) -> list[Path]:
+    return [p for p in root.glob("_uploads/**/*") if p.is_file()]
+
+
+def _watch_session_id(page) -> list[str]:
+    """The ids the server gives this tab (one per websocket connection), as they arrive."""
+    ids: list[str] = []
+
+    def on_frame(payload) -> None:
+        if isinstance(payload, bytes | bytearray):
+            try:
+                msg = ForwardMsg.FromString(bytes(payload))
+            except Exception:
+                return
+            if msg.WhichOneof("type") == "new_session" and msg.new_session.initialize.session_id:
+                ids.append(msg.new_session.initialize.session_id)
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+    return ids
+
+
+def _put(page, base: str, session_id: str, size: int) -> int:
+    xsrf = next(c["value"] for c in page.context.cookies() if c["name"] == "_streamlit_xsrf")
+    response = page.request.put(
+        f"{base}/_stcore/upload_file/{session_id}/{uuid.uuid4()}",
+        multipart={"file": {"name": "big.csv", "mimeType": "text/csv", "buffer": b"a,b\n" + b"x" * size}},
+        headers={"X-Xsrftoken": xsrf},
+        timeout=120_000,
+    )
+    return response.status
+
+
+def test_a_session_that_never_signed_in_cannot_upload(server, page):
+    proc, base, root = server
+    ids = _watch_session_id(page)
+    page.goto(base)
+    wait_for_app(page)
+    assert ids, "the server sent no session id"
+    before = _rss_mb(proc.pid)
+    statuses = [_put(page, base, ids[-1], 20 * MB) for _ in range(3)]
+    grown = _rss_mb(proc.pid) - before
+    assert statuses == [403, 403, 403]  # before the guard: 204 each, and 60 MB held until the session ended
+    assert grown < 20, f"the server grew by {grown:.0f} MB for refused uploads"
+    assert _spooled(root) == []
+
+
+def test_a_signed_in_contributor_uploads_to_disk_not_memory(server, page):
+    proc, base, root = server
+    ids = _watch_session_id(page)
+    page.goto(base + "/contribute")
+    page.get_by_role("textbox", name="Username").fill("alice")
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Signed in as Alice Example (alice)").wait_for(timeout=30000)
+    wait_for_app(page)
+    before = _rss_mb(proc.pid)
+    assert _put(page, base, ids[-1], 20 * MB) == 204
+    grown = _rss_mb(proc.pid) - before
+    assert [p.stat().st_size for p in _spooled(root)] == [20 * MB + 4]  # the file waits on disk
+    assert grown < 20, f"the server grew by {grown:.0f} MB holding a file it keeps on disk"
+    # Signing out takes the permit and the file away.
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("textbox", name="Username").wait_for(timeout=30000)
+    wait_for_app(page)
+    assert _spooled(root) == []
+    assert _put(page, base, ids[-1], MB) == 403
