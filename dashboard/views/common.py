@@ -16,7 +16,7 @@ from datetime import date
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from dashboard import config, i18n, store
+from dashboard import auth, config, i18n, store
 from dashboard.explore import filters as flt
 from dashboard.explore import mapgeo
 from dashboard.explore.data import Dataset, load_dataset
@@ -354,3 +354,15 @@ def download(container, label: str, data, file_name: str, key: str, icon: str | 
     `data` may be a function, called only when the button is pressed."""
     mime = MIME[file_name.rsplit(".", 1)[-1]]
     container.download_button(label, data, file_name=file_name, mime=mime, on_click="ignore", icon=icon, key=key)
+
+
+def client_address() -> str:
+    """Who is asking (the sign-in throttle and the Report page's rate limit): the connection's address,
+    or what a trusted proxy (loopback, or $ENCOUNTERS_TRUSTED_PROXIES) put in X-Forwarded-For, as nginx of
+    `make cluster` or an ingress sets it. See auth.client_address."""
+    try:
+        remote, headers = st.context.ip_address, st.context.headers
+    except Exception:  # no browser session (a script run without a server)
+        remote, headers = None, None
+    remote = remote if isinstance(remote, str) else None  # None: loopback (AppTest gives a stand-in object)
+    return auth.client_address(remote, headers.get("X-Forwarded-For") if headers else None)

@@ -93,15 +93,6 @@ def rate_limiter() -> auth.RateLimiter:
     return _limiter(str(folder / "sign-in-failures.json") if writable else "")
 
 
-def _client() -> str:
-    """The address signing in, for the throttle: X-Forwarded-For is believed only from a trusted proxy
-    (loopback, or $ENCOUNTERS_TRUSTED_PROXIES), as nginx of `make cluster` or an ingress sets it."""
-    remote = st.context.ip_address
-    remote = remote if isinstance(remote, str) else None  # None: loopback (AppTest gives a stand-in object)
-    headers = st.context.headers
-    return auth.client_address(remote, headers.get("X-Forwarded-For") if headers else None)
-
-
 def _sign_out(who: Identity | None) -> None:
     for key in [k for k in st.session_state if str(k).startswith(("contribute", "_contribute"))]:
         del st.session_state[key]
@@ -153,7 +144,7 @@ def _password_form(config: auth.ContributorConfig) -> None:
     if not username or not password:
         st.error("Type your username and your password.")
         return
-    result = auth.sign_in(config, rate_limiter(), username, password, _client())
+    result = auth.sign_in(config, rate_limiter(), username, password, common.client_address())
     if not result.ok:
         st.error(result.message, icon=":material/block:")  # auth's own words: never the typed username
         return

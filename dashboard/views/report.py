@@ -11,12 +11,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import secrets
 from datetime import date
 
 import streamlit as st
 
-from dashboard import config, reports
+from dashboard import reports
 from dashboard.explore import record_text
 from dashboard.explore.record_history import FIELD_LABELS
 from dashboard.explore.summaries import tr
@@ -57,27 +56,10 @@ def open_reports() -> reports.Reports:
     return _reports(common.data_root(), os.environ.get(DATABASE_URL_ENV, ""))
 
 
-def client_key(ip: str | None, forwarded_for: list[str], proxies: int, session: str) -> str:
-    """Who is filing, for the rate limit: a hash, never the address itself. Behind `proxies` trusted
-    proxies (the deployment's `trusted_proxies`) the client is the address the outermost of them
-    appended to X-Forwarded-For; entries further left are whatever the client wrote, so they are not
-    trusted. Without an address (a local run), the browser session."""
-    hops = [h.strip() for value in forwarded_for for h in value.split(",") if h.strip()]
-    address = hops[-proxies] if 0 < proxies <= len(hops) else ip
-    basis = f"address:{address}" if address else f"session:{session}"
-    return hashlib.sha256(basis.encode()).hexdigest()[:40]
-
-
-def _client() -> str:
-    if "_report_session" not in st.session_state:
-        st.session_state["_report_session"] = secrets.token_hex(12)
-    try:
-        ip = st.context.ip_address
-        forwarded = [str(v) for v in st.context.headers.get_all("X-Forwarded-For")]
-    except Exception:  # no browser session
-        ip, forwarded = None, []
-    ip = ip if isinstance(ip, str) else None  # AppTest gives a stand-in object
-    return client_key(ip, forwarded, config.trusted_proxies(), st.session_state["_report_session"])
+def client_key(address: str) -> str:
+    """Who is filing, for the rate limit: a hash of the visitor's address (common.client_address), never
+    the address itself."""
+    return hashlib.sha256(f"address:{address}".encode()).hexdigest()[:40]
 
 
 def refusal_text(exc: reports.ReportRefused) -> str:
@@ -247,7 +229,7 @@ def _confirmation(ref: str) -> None:
 def _send(file) -> None:
     """File a report (`file` does it, given the client key): the confirmation, or why it was refused."""
     try:
-        ref = file(_client())
+        ref = file(client_key(common.client_address()))
     except reports.ReportRefused as exc:
         st.error(common.md_escape(refusal_text(exc)), icon=":material/block:")  # it may quote what was typed
         return
