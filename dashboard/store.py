@@ -147,7 +147,11 @@ VERSION_FILES = ("records.parquet", "quarantine.csv", "changes.parquet")
 
 
 def _short(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {str(exc)[:200]}"
+    """An error in a few words: Arrow's messages repeat the whole path, which the caller has said already."""
+    text = str(exc)
+    if isinstance(exc, pa.ArrowException | ValueError) and "magic bytes" in text:
+        return "not a whole Parquet file"
+    return f"{type(exc).__name__}: {text[:160]}"
 
 
 def read_records_table(root: Path, name: str, version: int | None = None, columns=None) -> pa.Table:
@@ -158,10 +162,11 @@ def read_records_table(root: Path, name: str, version: int | None = None, column
     folder = version_dir(root, name, version)
     try:
         table = pq.read_table(folder / "records.parquet", columns=columns)
-    except FileNotFoundError:
-        raise DamagedVersion(name, version, "records.parquet is missing") from None
     except (OSError, pa.ArrowException, ValueError) as exc:
-        raise DamagedVersion(name, version, f"records.parquet cannot be read ({_short(exc)})") from None
+        found = [p for p in verify_version(root, name, version) if p.startswith("records.parquet")]
+        raise DamagedVersion(
+            name, version, found[0] if found else f"records.parquet cannot be read ({_short(exc)})"
+        ) from None
     try:
         expected = json.loads((folder / "manifest.json").read_text()).get("rows_published")
     except (OSError, ValueError):
@@ -201,6 +206,10 @@ def verify_version(root: Path, name: str, version: int, deep: bool = False) -> l
         path = folder / file_name
         if not path.is_file():
             problems.append(f"{file_name} is missing")
+        elif expected and path.stat().st_size < expected["bytes"]:
+            problems.append(
+                f"{file_name} is truncated: {path.stat().st_size:,} of its {expected['bytes']:,} bytes are left"
+            )
         elif expected and path.stat().st_size != expected["bytes"]:
             problems.append(f"{file_name} has {path.stat().st_size:,} bytes where {expected['bytes']:,} were written")
         elif expected and deep and fsio.file_digest(path)["sha256"] != expected["sha256"]:
