@@ -9,6 +9,7 @@ by design, and whatever it cannot remove, the next publish removes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -77,6 +78,8 @@ class HashingWriter(io.RawIOBase):
         return True
 
     def write(self, data) -> int:
+        if self.closed:  # a writer that failed part-way may be flushed late by the garbage collector
+            raise ValueError("write to a closed file")
         data = bytes(data)
         ops.write(self.handle, data)
         self.sha256.update(data)
@@ -86,15 +89,24 @@ class HashingWriter(io.RawIOBase):
     def tell(self) -> int:
         return self.size
 
+    def seekable(self) -> bool:
+        return False
+
 
 def write_file(path: Path, produce) -> dict:
-    """Create `path`, let `produce(binary_file)` write it, fsync it; return its size and SHA-256."""
+    """Create `path`, let `produce(binary_file)` write it (in blocks of up to 1 MB), fsync it; return its
+    size and SHA-256."""
     handle = ops.open(path, "wb")
+    writer = HashingWriter(handle)
+    buffered = io.BufferedWriter(writer, buffer_size=1 << 20)  # Parquet writers write many small pieces
     try:
-        writer = HashingWriter(handle)
-        produce(writer)
+        produce(buffered)
+        buffered.flush()
         ops.fsync(handle)
     finally:
+        writer.close()  # first: a late flush of what failed must not write (see HashingWriter.write)
+        with contextlib.suppress(ValueError, OSError):
+            buffered.close()
         handle.close()
     return {"bytes": writer.size, "sha256": writer.sha256.hexdigest()}
 

@@ -472,7 +472,7 @@ def _compare_with_current(root: Path, name: str, records: pd.DataFrame) -> _Basi
 
 
 def _write_csv(frame: pd.DataFrame, out) -> None:
-    text = io.TextIOWrapper(io.BufferedWriter(out, 1 << 20), encoding="utf-8", newline="")
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
     frame.to_csv(text, index=False)
     text.flush()
     text.detach()
