@@ -408,7 +408,7 @@ def _attempt_running(folder: Path, publish_id: str | None) -> bool:
 
 
 def _differs(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Per row: do two columns' values differ? Missing equals missing; `pd.NA == 2` is never compared."""
+    """Per row: do two arrays of values differ? Missing equals missing; `pd.NA == 2` is never compared."""
     x_na, y_na = pd.isna(x), pd.isna(y)
     both = ~(x_na | y_na)
     same = x_na & y_na
@@ -416,12 +416,42 @@ def _differs(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return ~same
 
 
+def _column_differs(x: pd.Series, y: pd.Series, at_x: np.ndarray, at_y: np.ndarray) -> np.ndarray:
+    """_differs on rows `at_x` of x and `at_y` of y, compared in their own type when both have the same
+    (numbers, dates: whole-array operations), else as Python objects."""
+    if x.dtype == y.dtype and isinstance(x.dtype, np.dtype) and x.dtype.kind in "biufmM":
+        a, b = x.to_numpy()[at_x], y.to_numpy()[at_y]
+        if a.dtype.kind in "mM":
+            a, b = a.view("i8"), b.view("i8")  # NaT is one integer, equal to itself
+        ne = a != b
+        if a.dtype.kind == "f":
+            ne &= ~(np.isnan(a) & np.isnan(b))
+        return ne
+    if x.dtype == y.dtype and not isinstance(x.dtype, np.dtype | pd.CategoricalDtype):  # Int64, string, boolean
+        a, b = x.array[at_x], y.array[at_y]
+        with contextlib.suppress(TypeError, ValueError, AttributeError):
+            equal = a == b  # a masked array (NA where either is missing), or plain booleans
+            equal = np.asarray(equal.fillna(False) if hasattr(equal, "fillna") else equal, dtype=bool)
+            return ~(equal | (np.asarray(a.isna()) & np.asarray(b.isna())))
+    return _differs(x.to_numpy(dtype=object)[at_x], y.to_numpy(dtype=object)[at_y])
+
+
+def _patterns(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a boolean matrix, and which of them each row is (as np.unique(axis=0))."""
+    if mask.shape[1] <= 62:  # each row's bits as one integer: a sort of integers, not of rows
+        keys = mask.astype(np.int64) @ (np.int64(1) << np.arange(mask.shape[1], dtype=np.int64))
+        _, first, which = np.unique(keys, return_index=True, return_inverse=True)
+        return mask[first], which
+    patterns, which = np.unique(mask, axis=0, return_inverse=True)
+    return patterns, np.asarray(which).reshape(-1)
+
+
 def diff_records(old: pd.DataFrame | None, new: pd.DataFrame) -> Changes:
     """Which encounter ids a new version adds, removes and changes (and which fields).
 
     Column by column over whole arrays; the changed fields of each record come from the distinct
-    patterns of changes (a handful), not from a Python loop over records and fields: 200,000 changed
-    records take about a second (benchmarks/diff.py)."""
+    patterns of changes (a handful), not from a Python loop over records and fields: see
+    benchmarks/diff.py for 200,000 changed records."""
     if old is None or old.empty:
         return Changes(tuple(new["encounter_id"]), (), {})
     old = old.drop_duplicates("encounter_id")  # ids are unique in a published version; be safe anyway
@@ -434,15 +464,13 @@ def diff_records(old: pd.DataFrame | None, new: pd.DataFrame) -> Changes:
     fields = [c for c in new.columns if c in old.columns and c != "encounter_id"]
     mask = np.zeros((len(common), len(fields)), dtype=bool)
     for j, c in enumerate(fields):
-        x = old[c].astype(object).to_numpy()[at_old]
-        y = new[c].astype(object).to_numpy()[at_new]
-        mask[:, j] = _differs(x, y)
+        mask[:, j] = _column_differs(old[c], new[c], at_old, at_new)
     rows = np.flatnonzero(mask.any(axis=1))
     if not len(rows):
         return Changes(added, removed, {})
-    patterns, which = np.unique(mask[rows], axis=0, return_inverse=True)
+    patterns, which = _patterns(mask[rows])
     names = [tuple(f for f, hit in zip(fields, p, strict=True) if hit) for p in patterns]
-    changed = dict(zip(common[rows].tolist(), [names[k] for k in np.asarray(which).reshape(-1)], strict=True))
+    changed = dict(zip(common[rows].tolist(), [names[k] for k in which.tolist()], strict=True))
     return Changes(added, removed, changed)
 
 

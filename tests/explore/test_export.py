@@ -98,7 +98,9 @@ def test_geojson_keeps_the_data_as_published_and_escapes_text():
 
 
 def test_csv_neutralises_full_width_lookalikes(risky):
-    recs = make_dataset({"city": "\uff1dHYPERLINK(x)", "summary": "\uff20SUM(1)", "official_response": "\uff0b1"}).records
+    recs = make_dataset(
+        {"city": "\uff1dHYPERLINK(x)", "summary": "\uff20SUM(1)", "official_response": "\uff0b1"}
+    ).records
     back = read_csv(export.to_csv(recs))
     assert (back["city"][0], back["summary"][0], back["official_response"][0]) == (
         "'\uff1dHYPERLINK(x)",
