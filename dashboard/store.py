@@ -454,13 +454,19 @@ def diff_records(old: pd.DataFrame | None, new: pd.DataFrame) -> Changes:
     benchmarks/diff.py for 200,000 changed records."""
     if old is None or old.empty:
         return Changes(tuple(new["encounter_id"]), (), {})
-    old = old.drop_duplicates("encounter_id")  # ids are unique in a published version; be safe anyway
-    new = new.drop_duplicates("encounter_id")
     old_ids, new_ids = pd.Index(old["encounter_id"]), pd.Index(new["encounter_id"])
-    added = tuple(new_ids.difference(old_ids, sort=False))
-    removed = tuple(old_ids.difference(new_ids, sort=False))
-    common = new_ids.intersection(old_ids, sort=False)
-    at_old, at_new = old_ids.get_indexer(common), new_ids.get_indexer(common)
+    if not (old_ids.is_unique and new_ids.is_unique):  # ids are unique in a published version; be safe anyway
+        old, new = old.drop_duplicates("encounter_id"), new.drop_duplicates("encounter_id")
+        old_ids, new_ids = pd.Index(old["encounter_id"]), pd.Index(new["encounter_id"])
+    # One hash lookup of the new ids among the old (difference, intersection and get_indexer would be four)
+    where_old = old_ids.get_indexer(new_ids)
+    found = where_old >= 0
+    added = tuple(new_ids[~found])
+    at_new, at_old = np.flatnonzero(found), where_old[found]
+    kept = np.zeros(len(old_ids), dtype=bool)
+    kept[at_old] = True
+    removed = tuple(old_ids[~kept])
+    common = new_ids[at_new]
     fields = [c for c in new.columns if c in old.columns and c != "encounter_id"]
     mask = np.zeros((len(common), len(fields)), dtype=bool)
     for j, c in enumerate(fields):
