@@ -416,11 +416,15 @@ def _differs(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return ~same
 
 
-def _column_differs(x: pd.Series, y: pd.Series, at_x: np.ndarray, at_y: np.ndarray) -> np.ndarray:
-    """_differs on rows `at_x` of x and `at_y` of y, compared in their own type when both have the same
-    (numbers, dates: whole-array operations), else as Python objects."""
+def _rows(values, at: np.ndarray | None):
+    return values if at is None else values[at]
+
+
+def _column_differs(x: pd.Series, y: pd.Series, at_x: np.ndarray | None, at_y: np.ndarray | None) -> np.ndarray:
+    """_differs on rows `at_x` of x and `at_y` of y (None: all, in order), compared in their own type when
+    both have the same (numbers, dates, text: whole-array operations), else as Python objects."""
     if x.dtype == y.dtype and isinstance(x.dtype, np.dtype) and x.dtype.kind in "biufmM":
-        a, b = x.to_numpy()[at_x], y.to_numpy()[at_y]
+        a, b = _rows(x.to_numpy(), at_x), _rows(y.to_numpy(), at_y)
         if a.dtype.kind in "mM":
             a, b = a.view("i8"), b.view("i8")  # NaT is one integer, equal to itself
         ne = a != b
@@ -428,12 +432,12 @@ def _column_differs(x: pd.Series, y: pd.Series, at_x: np.ndarray, at_y: np.ndarr
             ne &= ~(np.isnan(a) & np.isnan(b))
         return ne
     if x.dtype == y.dtype and not isinstance(x.dtype, np.dtype | pd.CategoricalDtype):  # Int64, string, boolean
-        a, b = x.array[at_x], y.array[at_y]
+        a, b = _rows(x.array, at_x), _rows(y.array, at_y)
         with contextlib.suppress(TypeError, ValueError, AttributeError):
             equal = a == b  # a masked array (NA where either is missing), or plain booleans
             equal = np.asarray(equal.fillna(False) if hasattr(equal, "fillna") else equal, dtype=bool)
             return ~(equal | (np.asarray(a.isna()) & np.asarray(b.isna())))
-    return _differs(x.to_numpy(dtype=object)[at_x], y.to_numpy(dtype=object)[at_y])
+    return _differs(_rows(x.to_numpy(dtype=object), at_x), _rows(y.to_numpy(dtype=object), at_y))
 
 
 def _patterns(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -469,8 +473,11 @@ def diff_records(old: pd.DataFrame | None, new: pd.DataFrame) -> Changes:
     common = new_ids[at_new]
     fields = [c for c in new.columns if c in old.columns and c != "encounter_id"]
     mask = np.zeros((len(common), len(fields)), dtype=bool)
+    # rows already where they are wanted are not copied (a refresh usually keeps its records' order)
+    take_old = None if np.array_equal(at_old, np.arange(len(old_ids))) else at_old
+    take_new = None if len(at_new) == len(new_ids) else at_new
     for j, c in enumerate(fields):
-        mask[:, j] = _column_differs(old[c], new[c], at_old, at_new)
+        mask[:, j] = _column_differs(old[c], new[c], take_old, take_new)
     rows = np.flatnonzero(mask.any(axis=1))
     if not len(rows):
         return Changes(added, removed, {})
