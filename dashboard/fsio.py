@@ -10,6 +10,7 @@ by design, and whatever it cannot remove, the next publish removes.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import io
 import os
@@ -116,13 +117,16 @@ def write_bytes(path: Path, data: bytes) -> dict:
 
 
 def append_line(path: Path, line: str) -> None:
-    """One short write in append mode (lines from two processes never interleave), then fsync."""
+    """One short write in append mode, then fsync. One write keeps lines of two processes apart on a local
+    disk; the lock keeps them apart on a network file system too (NFS does not make O_APPEND atomic
+    across machines)."""
     handle = ops.open(path, "ab")
     try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
         ops.write(handle, line.encode("utf-8"))
         ops.fsync(handle)
     finally:
-        handle.close()
+        handle.close()  # closing releases the lock
 
 
 def file_digest(path: Path) -> dict:
