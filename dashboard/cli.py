@@ -1,4 +1,4 @@
-"""`encounters`: the contributor's command line (validate, diff, publish, history, rollback, codebook)."""
+"""`encounters`: the contributor's command line (validate, diff, publish, history, rollback, codebook, mapping)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def _print_problems(prepared, limit: int | None) -> None:
 
 
 def cmd_validate(args) -> int:
-    from dashboard.ingest.pipeline import prepare, problem_summary
+    from dashboard.ingest.pipeline import accounting_line, prepare, problem_summary
 
     prepared = prepare(args.path, mapping=args.mapping, with_records=False)
     counts = prepared.counts()
@@ -63,12 +63,17 @@ def cmd_validate(args) -> int:
             for s in problem_summary(prepared.problems).head(30).itertuples(index=False):
                 rows = f"{s.count:,} row{'s' if s.count != 1 else ''} ({s.rows})"
                 print(f'  {s.column} = "{s.value}" in {rows}: {s.reason}')
-        print(f"rows in: {counts['rows_in']:,}, valid: {counts['rows_valid']:,}, invalid: {counts['rows_invalid']:,}")
+        if "rows_left_out" in counts or "encounters" in counts:
+            print(accounting_line(counts))
+        else:
+            print(
+                f"rows in: {counts['rows_in']:,}, valid: {counts['rows_valid']:,}, invalid: {counts['rows_invalid']:,}"
+            )
     return EXIT_OK if counts["rows_invalid"] == 0 else EXIT_INVALID_ROWS
 
 
 def cmd_publish(args) -> int:
-    from dashboard.ingest.pipeline import prepare, publish_prepared
+    from dashboard.ingest.pipeline import prepare, publish_prepared, published_line
 
     prepared = prepare(args.path, mapping=args.mapping)
     say(prepared.report.describe())
@@ -92,15 +97,18 @@ def cmd_publish(args) -> int:
     for key in ("note", "warning"):
         if manifest.get(key):
             say(f"{key}: {manifest[key]}")
-    print(
-        f"published {args.dataset} version {manifest['version']}: "
-        f"rows in {manifest['rows_in']:,} = published {manifest['rows_published']:,} "
-        f"+ quarantined {manifest['rows_quarantined']:,}"
-    )
+    print(f"published {args.dataset} version {manifest['version']}: {published_line(manifest)}")
     print(f"changes: {ch['added']:,} added, {ch['changed']:,} changed, {ch['removed']:,} removed")
     if manifest["rows_quarantined"]:
         qpath = store.version_dir(datasets_dir(args.data_dir), args.dataset, manifest["version"]) / "quarantine.csv"
         print(f"quarantined rows and their reasons: {qpath}")
+    return EXIT_OK
+
+
+def cmd_mapping_reference(args) -> int:
+    from dashboard.ingest.mapping_format import reference_markdown
+
+    print(reference_markdown(), end="")
     return EXIT_OK
 
 
@@ -291,6 +299,19 @@ def build_parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="publish even if the file removes most (or all) of the published records",
             )
+
+    mapping = sub.add_parser("mapping", help="mapping files: how a foreign file becomes encounter records")
+    mapping_sub = mapping.add_subparsers(dest="mapping_command", required=True)
+
+    def add_mapping(name, func, help_text):  # `encounters mapping NAME`
+        p = mapping_sub.add_parser(name, help=help_text)
+        p.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        p.set_defaults(func=func)
+        return p
+
+    add_mapping(
+        "reference", cmd_mapping_reference, "print the whole mapping format (Markdown), every key with an example"
+    )
 
     p = add("history", cmd_history, "list the versions of a dataset, marking damaged ones")
     p.add_argument("--dataset", required=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import auth, contributor_files, store
-from dashboard.ingest.pipeline import problem_summary, publish_prepared
+from dashboard.ingest.pipeline import accounting_line, problem_summary, publish_prepared, published_line
 from dashboard.ingest.read import FileUnusable
 from dashboard.paths import MAPPINGS_DIR
 from dashboard.views import common
@@ -336,8 +336,11 @@ def _check(stored: Path, mapping: Path | None, source: str):
             return None
         bar.progress(1.0, text="Done")
         c = prepared.counts()
+        grouped = "encounters" in c or "rows_left_out" in c  # a mapping grouped rows or left some out
         status.update(
-            label=f"Checked: {c['rows_in']:,} rows in, {c['rows_valid']:,} valid, {c['rows_invalid']:,} invalid",
+            label=f"Checked: {accounting_line(c)}"
+            if grouped
+            else f"Checked: {c['rows_in']:,} rows in, {c['rows_valid']:,} valid, {c['rows_invalid']:,} invalid",
             state="complete",
             expanded=False,
         )
@@ -357,6 +360,8 @@ def _report(prepared, name: str) -> None:
         st.text(f"Note: {note}")
     c = prepared.counts()
     _counts({"Rows in": c["rows_in"], "Valid": c["rows_valid"], "Invalid": c["rows_invalid"]})
+    if "rows_left_out" in c or "encounters" in c:  # a mapping's leave_out rules or group_by: say how rows add up
+        st.text(accounting_line(c))
     problems = prepared.problems
     if problems.empty:
         st.success("Every row is valid.", icon=":material/check:")
@@ -512,6 +517,7 @@ def _publish(root: Path, name: str, is_new: bool, who: Identity, prepared, chang
         f"Published version {manifest['version']} of {name}: {manifest['rows_published']:,} records "
         f"({ch['added']:,} added, {ch['changed']:,} changed, {ch['removed']:,} removed); "
         f"{manifest['rows_quarantined']:,} rows quarantined. Every page shows it now."
+        + (f" {published_line(manifest)}." if "rows_left_out" in manifest or "rows_grouped" in manifest else "")
         + "".join(f" ({manifest[k]})" for k in ("note", "warning") if manifest.get(k)),
     )
     st.session_state[_UPLOAD_N] = st.session_state.get(_UPLOAD_N, 0) + 1  # a fresh, empty uploader
