@@ -6,7 +6,8 @@
     versions/0003/           one immutable folder per version:
         records.parquet        published records
         quarantine.csv         rejected rows with their reasons (no cell can run as a spreadsheet formula)
-        changes.parquet        encounter ids added, changed (which fields) and removed
+        changes.parquet        encounter ids added, changed (which fields) and removed, and why
+                               (`reason`, e.g. "report R-000123"; versions before issue 18 lack it)
         manifest.json          counts, when, who, the input file's hash, each file's size and SHA-256
     audit.jsonl              every publish and rollback attempt: "started", then how it ended
 
@@ -58,6 +59,10 @@ class StoreError(ValueError):
     """A dataset or version that does not exist, or a name that cannot be used."""
 
 
+class VersionMoved(StoreError):
+    """publish(if_current=...) found another version published meanwhile."""
+
+
 class DamagedVersion(StoreError):
     """A published version whose files cannot be read whole (truncated, missing, not matching the manifest)."""
 
@@ -86,11 +91,14 @@ class Changes:
     def summary(self) -> dict[str, int]:
         return {"added": len(self.added), "changed": len(self.changed), "removed": len(self.removed)}
 
-    def frame(self) -> pd.DataFrame:
+    def frame(self, reasons: dict | None = None) -> pd.DataFrame:
+        """One row per record touched; `reason` says why, where the publisher said (encounter_id -> text)."""
         rows = [(i, "added", "") for i in self.added]
         rows += [(i, "changed", ", ".join(f)) for i, f in self.changed.items()]
         rows += [(i, "removed", "") for i in self.removed]
-        return pd.DataFrame(rows, columns=["encounter_id", "change", "fields"])
+        frame = pd.DataFrame(rows, columns=["encounter_id", "change", "fields"])
+        frame["reason"] = frame["encounter_id"].map(reasons or {}).fillna("").astype(str)
+        return frame
 
 
 def _now() -> str:
@@ -544,7 +552,8 @@ def _write_version(folder: Path, records: pd.DataFrame, quarantine: pd.DataFrame
             tmp / "quarantine.csv", lambda out: _write_csv(_spreadsheet_safe(quarantine), out)
         ),
         "changes.parquet": fsio.write_file(
-            tmp / "changes.parquet", lambda out: changes.frame().to_parquet(out, index=False)
+            tmp / "changes.parquet",
+            lambda out: changes.frame(manifest.get("record_reasons")).to_parquet(out, index=False),
         ),
     }
     manifest["files"] = files
@@ -604,8 +613,13 @@ def publish(
     info: dict,
     metadata: dict | None = None,
     wait_seconds: float = 30.0,
+    if_current: int | None = None,
 ) -> dict:
     """Make `records` the new current version. Returns its manifest (with the change counts).
+
+    info["record_reasons"] (encounter_id -> why, e.g. "report R-000123") is written into the version's
+    changes. if_current: publish only if this is still the current version (records built from it
+    must not undo a publish that came in between); otherwise raise VersionMoved and change nothing.
 
     The audit log gets a "started" line first (with a publish id), then "published", "refused" or
     "failed" with the reason. A write that fails (disk full, I/O error) raises StoreWriteError and leaves
@@ -618,8 +632,10 @@ def publish(
         fsio.ops.mkdir(folder, parents=True, exist_ok=True)
         append_audit(root, name, dict(entry, result="started"))
         with _attempt_marker(folder, entry["publish_id"]):
-            manifest = _publish_new_version(root, name, records, quarantine, entry, metadata, wait_seconds, state)
-    except PublishBusy as exc:
+            manifest = _publish_new_version(
+                root, name, records, quarantine, entry, metadata, wait_seconds, state, if_current
+            )
+    except (PublishBusy, VersionMoved) as exc:
         _log_end(root, name, dict(entry, result="refused", reason=str(exc)))
         raise
     except Exception as exc:
@@ -638,13 +654,15 @@ def publish(
     return manifest
 
 
-def _publish_new_version(root, name, records, quarantine, entry, metadata, wait_seconds, state) -> dict:
+def _publish_new_version(root, name, records, quarantine, entry, metadata, wait_seconds, state, if_current) -> dict:
     folder = dataset_dir(root, name)
     # Compare outside the lock (a large diff must not make other publishes wait), then check under the
     # lock that the version compared with is still the current one; compare again if not.
     basis = _compare_with_current(root, name, records)
     with dataset_lock(root, name, wait_seconds):
         current = current_version(root, name)
+        if if_current is not None and current != if_current:
+            raise VersionMoved(f'"{name}" moved from version {if_current} to {current} meanwhile; nothing was changed')
         try:
             if current != basis.version:
                 basis = _compare_with_current(root, name, records)

@@ -16,7 +16,8 @@ import pytest
 from dashboard.chromium import OFFLINE_FLAGS, find
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+# The real files sit beside the repo; a git worktree elsewhere points at them with ENCOUNTERS_SHARED_DATA.
+SHARED_DATA = Path(os.environ.get("ENCOUNTERS_SHARED_DATA") or REPO.parent / "shared" / "data")
 APP = str(REPO / "dashboard" / "app.py")
 PAGES = ("explore", "briefing", "methodology", "about", "contribute")
 SHOTS = REPO / "test-artifacts" / "screenshots"

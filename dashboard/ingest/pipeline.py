@@ -31,6 +31,7 @@ class Prepared:
     mapping: str | None = None
     mapping_hash: str | None = None
     records: pd.DataFrame | None = None  # cleaned valid rows, once clean() has run
+    mapped: pd.DataFrame | None = None  # under a mapping: the canonical text each row became (for a preview)
     notes: list[str] = field(default_factory=list)
     rows_read: int | None = None  # source rows, when a mapping leaves rows out or groups them
     left_out: dict[str, int] = field(default_factory=dict)  # leave_out rule name -> rows it left out
@@ -114,7 +115,7 @@ def prepare(path: str | Path, mapping: str | Path | None = None, with_records: b
     """
     path = Path(path)
     raw, report = read_table(path)
-    frame, notes, hints, mapping_hash, mapped = raw, [], None, None, None
+    frame, notes, mapping_hash, mapped = raw, [], None, None
     if mapping is not None:
         from dashboard.ingest.mapping import load_mapping, map_rows
 
@@ -130,11 +131,13 @@ def prepare(path: str | Path, mapping: str | Path | None = None, with_records: b
             raw = raw.set_index(raw["_row"], drop=False).loc[frame["_row"]].reset_index(drop=True)
         if mapped.groups is not None:
             raw.insert(1, "grouped_rows", [", ".join(map(str, mapped.groups[r])) for r in frame["_row"]])
-        # A value the mapping does not translate reaches validation as it is; say where to add it.
-        hints = {column: f"add it to values.{column} in {spec.name}" for column in spec.values}
-    validation = validate(frame, source=path.name, hints=hints)
+    validation = validate(frame, source=path.name)
     if mapped is not None:
+        from dashboard.ingest.hints import annotate
+
         notes = notes + _add_mapping_problems(validation, mapped, spec)
+        # Under a mapping the fix is a mapping key (values:, format:, constants:), never "edit the file".
+        validation.problems = annotate(validation.problems, spec, raw)
     prepared = Prepared(
         source=path.name,
         report=report,
@@ -144,6 +147,7 @@ def prepare(path: str | Path, mapping: str | Path | None = None, with_records: b
         mapping=str(mapping) if mapping else None,
         mapping_hash=mapping_hash,
         notes=notes + validation.notes,
+        mapped=frame if mapping is not None else None,
     )
     if mapped is not None and (mapped.left_out or mapped.groups is not None):
         prepared.rows_read = mapped.rows_in

@@ -81,6 +81,12 @@ def render() -> None:
             "can be separate events, such as the thousands of identical redacted rows in the ICE FOIA release."
         )
     )
+    st.markdown(
+        t(
+            'An agency given as "unknown federal" is not an agency in common. A record that carries its source\'s '
+            "own incident number (`incident_key`) is flagged only when an earlier record has the same number."
+        )
+    )
     st.header(t("Codebook ({title})", title=dataset.metadata.get("title", name)))
     st.caption(t("Missing: the share of this dataset's records with no value in the column."))
     table = columns_table(records=dataset.records)

@@ -358,8 +358,9 @@ def test_a_date_column_with_no_format_gets_one_proposed(tmp_path):
     prepared = prepare(data, mapping=mapping(tmp_path, {"columns": {"date": "Date"}}), with_records=False)
     assert prepared.problems["row"].tolist() == [2, 3]
     assert set(prepared.problems["reason"]) == {
-        '"09-Jan-2014" is not a date as written; give its format in columns.date.format in m.yaml',
-        '"10-Jan-2014" is not a date as written; give its format in columns.date.format in m.yaml',
+        # (issue15-draft's hints add the source column each value came from)
+        '"09-Jan-2014" is not a date as written; give its format in columns.date.format in m.yaml (source column Date)',
+        '"10-Jan-2014" is not a date as written; give its format in columns.date.format in m.yaml (source column Date)',
     }
     assert (
         'column "Date": 2 values are not dates as written, they look like "09-Jan-2014", "10-Jan-2014"; '
