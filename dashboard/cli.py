@@ -4,6 +4,7 @@ reports)."""
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import re
@@ -96,12 +97,18 @@ def cmd_publish(args) -> int:
         metadata = yaml.safe_load(Path(args.metadata).read_text(encoding="utf-8"))
     if warning := _metadata_warning(datasets_dir(args.data_dir), args.dataset, metadata, args.metadata):
         print(warning, file=sys.stderr)
-    refusal = _removal_refusal(prepared, datasets_dir(args.data_dir), args.dataset, args.allow_removals)
+    try:
+        refusal = _removal_refusal(prepared, datasets_dir(args.data_dir), args.dataset, args.allow_removals)
+    except store.DamagedVersion:  # publishing over it is how it is repaired (the manifest's note says so)
+        refusal = ""
     if refusal:
         print(refusal, file=sys.stderr)
         return EXIT_UNUSABLE
     manifest = publish_prepared(prepared, datasets_dir(args.data_dir), args.dataset, who=args.who, metadata=metadata)
     ch = manifest["changes"]
+    for key in ("note", "warning"):
+        if manifest.get(key):
+            say(f"{key}: {manifest[key]}")
     print(f"published {args.dataset} version {manifest['version']}: {published_line(manifest)}")
     print(f"changes: {ch['added']:,} added, {ch['changed']:,} changed, {ch['removed']:,} removed")
     if manifest["rows_quarantined"]:
@@ -175,19 +182,48 @@ def cmd_diff(args) -> int:
 
 
 def cmd_history(args) -> int:
-    rows = store.history(datasets_dir(args.data_dir), args.dataset)
+    """Every version (* the current one), each damaged one marked with what is wrong, then the attempts
+    that published nothing: failed (with the reason) or interrupted (started and never ended).
+    Exit 1 when a version is damaged."""
+    root = datasets_dir(args.data_dir)
+    rows = store.history(root, args.dataset, verify=args.verify)
     if not rows:
         print(f'dataset "{args.dataset}" has no published version')
         return EXIT_UNUSABLE
     for h in rows:
-        ch = h.get("changes", {})
+        ch = h.get("changes") or {}
         mark = "*" if h["current"] else " "
         what = h.get("action", "publish") + (f" to {h['rolled_back_to']}" if h.get("rolled_back_to") else "")
-        print(
-            f"{mark} v{h['version']}  {h['published_at']}  {what}  {h['rows_published']:,} records "
+        records = f"{h['rows_published']:,} records" if h.get("rows_published") is not None else "? records"
+        say(
+            f"{mark} v{h['version']}  {h.get('published_at') or '?'}  {what}  {records} "
             f"(+{ch.get('added', 0):,} ~{ch.get('changed', 0):,} -{ch.get('removed', 0):,})"
             f"  {h.get('input_file') or ''}  {h.get('published_by') or ''}"
         )
+        if h["damage"]:
+            say(f"    DAMAGED: {'; '.join(h['damage'])}")
+    unfinished = [e for e in store.read_audit(root, args.dataset) if e.get("result") in ("failed", "interrupted")]
+    if unfinished:
+        print("attempts that published nothing (newest last):")
+        for e in unfinished[-10:]:
+            say(
+                f"  {e['result']}  {e.get('at') or ''}  {e.get('action', 'publish')}  {e.get('input_file') or ''}  "
+                f"{e.get('published_by') or ''}: {e.get('reason') or ''}"
+            )
+    damaged = [h["version"] for h in rows if h["damage"]]
+    if damaged:
+        whole = [h["version"] for h in rows if not h["damage"]]
+        listed = ", ".join(map(str, damaged))
+        if any(h["current"] for h in rows if h["damage"]):
+            advice = "publish a file over it"
+            if whole:
+                advice = f"roll back to a whole version ({', '.join(map(str, whole))}) or publish a file"
+            print(f"the current version is damaged (damaged: {listed}); to repair the dataset, {advice}")
+        else:
+            print(f"damaged version(s) {listed} cannot be restored; the current version is whole")
+        return EXIT_INVALID_ROWS
+    if args.verify:
+        print("every version is whole (each file matches the checksum written when it was published)")
     return EXIT_OK
 
 
@@ -512,8 +548,9 @@ def build_parser() -> argparse.ArgumentParser:
         "reference", cmd_mapping_reference, "print the whole mapping format (Markdown), every key with an example"
     )
 
-    p = add("history", cmd_history, "list the versions of a dataset")
+    p = add("history", cmd_history, "list the versions of a dataset, marking damaged ones")
     p.add_argument("--dataset", required=True)
+    p.add_argument("--verify", action="store_true", help="also compare every file with its checksum (reads them all)")
     p = add("rollback", cmd_rollback, "restore an earlier version (as a new version)")
     p.add_argument("--dataset", required=True)
     p.add_argument("--to", type=int, required=True, metavar="VERSION")
@@ -565,6 +602,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            where = os.path.dirname(exc.filename) if exc.filename else "the output"
+            print(f"error: the disk is full: could not write to {where} ({exc.strerror})", file=sys.stderr)
+        else:
+            print(f"error: could not read or write {exc.filename or 'a file'} ({exc.strerror or exc})", file=sys.stderr)
+        return EXIT_UNUSABLE
     except Exception as exc:  # never a traceback for a contributor: say what failed, plainly
         print(f"error: could not process the input ({type(exc).__name__}: {exc})", file=sys.stderr)
         return EXIT_UNUSABLE

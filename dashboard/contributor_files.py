@@ -280,6 +280,7 @@ def history_frame(versions: list[dict]) -> pd.DataFrame:
             {
                 "version": h["version"],
                 "current": "current" if h.get("current") else "",
+                "damage": "; ".join(h.get("damage") or []),
                 "published_at": h.get("published_at"),
                 "what": what,
                 "published_by": h.get("published_by") or "",

@@ -47,10 +47,16 @@ def test_publish_killed_midway_leaves_old_version_whole(tmp_path):
         assert _writing(versions, before)  # ...while it wrote the new version, which it left half done
         assert store.current_version(ds, "t") == 1
         assert sorted(store.load_records(ds, "t")["encounter_id"]) == [f"A-{i}" for i in range(5)]
+    # the audit log tells both killed attempts: each started, and never ended
+    attempts = store.read_audit(ds, "t")
+    assert [e["result"] for e in attempts] == ["published", "interrupted", "interrupted"]
+    assert all(e["input_file"] == "big.csv" and "never ended" in e["reason"] for e in attempts[1:])
     # and a later publish still works, cleaning up what the killed ones left
     assert _publish(ds, small).wait() == 0
     assert not [p for p in versions.iterdir() if p.name.startswith(".tmp-")]
+    assert not list((ds / "t").glob(".publish-*")) and not list((ds / "t").glob(".CURRENT.*"))
     assert store.current_version(ds, "t") == 2
+    assert [e["result"] for e in store.read_audit(ds, "t")] == ["published", "interrupted", "interrupted", "published"]
 
 
 def test_changes_record_added_changed_removed_fields():

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 from dashboard import store
 from dashboard.explore.coverage import Coverage
@@ -172,8 +171,8 @@ def load_dataset(root: Path, name: str, version: int | None = None) -> Dataset:
         raise store.StoreError(f'dataset "{name}" has no published version')
     # One contiguous Arrow buffer per column: a Parquet file read in row groups gives chunked string
     # columns, and taking 50 rows of a chunked column costs a pass over all of it (30-40 ms at 1M rows).
-    path = store.version_dir(root, name, version) / "records.parquet"
-    records = pq.read_table(path).combine_chunks().to_pandas()
+    # A damaged file raises store.DamagedVersion, which the pages show as a message of their own.
+    records = store.read_records_table(root, name, version).combine_chunks().to_pandas()
     for c in load_schema().names:
         if c not in records.columns:  # a version published before the column existed: not recorded
             records[c] = pd.Series("", index=records.index, dtype="category")

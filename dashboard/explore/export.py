@@ -13,15 +13,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from dashboard.spreadsheet import FORMULA_STARTS, neutralise
+
+__all__ = ["FORMULA_STARTS", "neutralise", "safe_frame", "to_csv", "to_geojson"]
+
 DATE_COLUMNS = ("date", "last_updated")
-
-
-def neutralise(value: object) -> object:
-    """A cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP's advice)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _safe_column(col: pd.Series) -> pd.Series:
@@ -47,11 +43,14 @@ def _iso_dates(col: pd.Series) -> pd.Series:
     return pd.Series(text, index=col.index, name=col.name)
 
 
-def safe_frame(records: pd.DataFrame) -> pd.DataFrame:
-    """Records with formula-like text neutralised and dates written as YYYY-MM-DD."""
+def safe_frame(records: pd.DataFrame, neutralised: bool = True) -> pd.DataFrame:
+    """Records with dates written as YYYY-MM-DD and, for a spreadsheet, formula-like text neutralised."""
     out = {}
     for c in records.columns:
-        out[c] = _iso_dates(records[c]) if c in DATE_COLUMNS else _safe_column(records[c])
+        if c in DATE_COLUMNS:
+            out[c] = _iso_dates(records[c])
+        else:
+            out[c] = _safe_column(records[c]) if neutralised else records[c]
     return pd.DataFrame(out, index=records.index)
 
 
@@ -83,8 +82,11 @@ def _json_values(col: pd.Series) -> np.ndarray:
 
 
 def to_geojson(records: pd.DataFrame) -> bytes:
-    """Records with coordinates as Point features; the rest with a null geometry (still included)."""
-    frame = safe_frame(records)
+    """Records with coordinates as Point features; the rest with a null geometry (still included).
+
+    Values are kept exactly as published: no spreadsheet opens GeoJSON, so the CSV's apostrophe before
+    formula-like text would only change the data."""
+    frame = safe_frame(records, neutralised=False)
     lat, lon = records["latitude"].to_numpy(dtype=float), records["longitude"].to_numpy(dtype=float)
     props = [c for c in frame.columns if c not in ("latitude", "longitude")]
     placed = ~(np.isnan(lat) | np.isnan(lon))

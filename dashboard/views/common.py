@@ -34,7 +34,23 @@ WIDGET_PREFIX = "f_"
 
 
 def run_page(page) -> None:
-    page.run()
+    try:
+        page.run()
+    except store.DamagedVersion as exc:  # a clear message on the page, not Streamlit's redacted error
+        damaged_message(exc)
+
+
+def damaged_message(exc: store.DamagedVersion) -> None:
+    st.error(
+        t(
+            "The dataset {name} cannot be shown: the files of its published version {version} are damaged. "
+            "Its contributors can repair it by publishing the data again or restoring an earlier version. "
+            "Choose another dataset in the sidebar, or come back later.",
+            name=md_escape(exc.name),
+            version=exc.version,
+        ),
+        icon=":material/broken_image:",
+    )
 
 
 def lang() -> str:

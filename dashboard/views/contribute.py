@@ -491,12 +491,21 @@ def _mapped_preview(prepared) -> None:
 
 
 def _changes(root: Path, name: str, version: int | None, key, prepared):
-    """(published records, changes) against the current version; cached per file and version."""
+    """(published records, changes) against the current version; cached per file and version. A damaged
+    current version is compared with nothing (publishing this file repairs it), and the page says so."""
     cache_key = (str(root), name, version, key)
     hit = _cache()["preview"].get(cache_key)
     if hit is None:
         with st.spinner("Comparing with the published version ..."):
-            old = store.load_records(root, name, version) if version else None
+            try:
+                old = store.load_records(root, name, version) if version else None
+            except store.DamagedVersion as exc:
+                st.warning(
+                    f"The current version is damaged, so this preview compares the file with nothing: {exc.damage}. "
+                    "Publishing this file repairs the dataset (the History tab can also restore a whole version).",
+                    icon=":material/broken_image:",
+                )
+                return None, store.diff_records(None, prepared.records)
             hit = (old, store.diff_records(old, prepared.records))
         _cache()["preview"].put(cache_key, hit)
     return hit
@@ -586,6 +595,10 @@ def _publish(root: Path, name: str, is_new: bool, who: Identity, prepared, chang
     except store.PublishBusy as exc:
         st.error(f"Not published: {exc}", icon=":material/hourglass_top:")  # names the dataset only
         return
+    except store.StoreWriteError as exc:  # the disk is full (which directory), or another write failed
+        st.error("Not published: " + ("the disk is full." if exc.disk_full else "the version could not be written."))
+        st.text(str(exc))
+        return
     except Exception as exc:
         st.error("Not published: the dataset could not be written. Nothing was changed.")
         st.text(f"{type(exc).__name__}: {exc}")
@@ -595,7 +608,8 @@ def _publish(root: Path, name: str, is_new: bool, who: Identity, prepared, chang
         f"Published version {manifest['version']} of {name}: {manifest['rows_published']:,} records "
         f"({ch['added']:,} added, {ch['changed']:,} changed, {ch['removed']:,} removed); "
         f"{manifest['rows_quarantined']:,} rows quarantined. Every page shows it now."
-        + (f" {published_line(manifest)}." if "rows_left_out" in manifest or "rows_grouped" in manifest else ""),
+        + (f" {published_line(manifest)}." if "rows_left_out" in manifest or "rows_grouped" in manifest else "")
+        + "".join(f" ({manifest[k]})" for k in ("note", "warning") if manifest.get(k)),
     )
     st.session_state[_UPLOAD_N] = st.session_state.get(_UPLOAD_N, 0) + 1  # a fresh, empty uploader
     st.session_state.pop(_STORED, None)
@@ -636,12 +650,24 @@ def _history(root: Path, name: str, who: Identity) -> None:
     if not versions:
         st.info(f"{name} has no published version yet.")
         return
+    damaged = [h for h in versions if h["damage"]]
+    if any(h["current"] for h in damaged):
+        st.error(
+            "The current version is damaged: visitors see a message instead of this dataset. Restore a whole "
+            "version below, or publish a file in the first tab.",
+            icon=":material/broken_image:",
+        )
+    elif damaged:
+        st.warning(
+            f"{len(damaged)} earlier version(s) are damaged and cannot be restored; the current one is whole.",
+            icon=":material/broken_image:",
+        )
     st.dataframe(
         contributor_files.history_frame(versions),
         hide_index=True,
         width="stretch",
     )
-    older = sorted((h["version"] for h in versions if not h["current"]), reverse=True)
+    older = sorted((h["version"] for h in versions if not h["current"] and not h["damage"]), reverse=True)
     if not older:
         return
     st.write("Restore an earlier version: it is published again as a new version, and the history keeps both.")

@@ -21,6 +21,12 @@ from dashboard.explore import export
         pytest.param("@SUM(A1)", "'@SUM(A1)", id="at"),
         pytest.param("\t=1", "'\t=1", id="tab"),
         pytest.param("\r=1", "'\r=1", id="carriage-return"),
+        pytest.param("\uff1dHYPERLINK(x)", "'\uff1dHYPERLINK(x)", id="full-width-equals"),
+        pytest.param("\uff0b1", "'\uff0b1", id="full-width-plus"),
+        pytest.param("\uff0d1", "'\uff0d1", id="full-width-minus"),
+        pytest.param("\uff20SUM(A1)", "'\uff20SUM(A1)", id="full-width-at"),
+        pytest.param("\ufe66cmd", "'\ufe66cmd", id="small-equals"),
+        pytest.param("\u22121", "'\u22121", id="minus-sign"),
         pytest.param("Minneapolis", "Minneapolis", id="plain"),
         pytest.param("a=b", "a=b", id="not-at-start"),
         pytest.param("", "", id="empty"),
@@ -77,13 +83,45 @@ def test_geojson_has_every_record_with_lon_lat_points(risky):
     assert "latitude" not in props and "longitude" not in props
 
 
-def test_geojson_neutralises_formulas_and_escapes_text():
+def test_geojson_keeps_the_data_as_published_and_escapes_text():
+    # No spreadsheet opens GeoJSON: the CSV's apostrophe before formula-like text would change the data.
     recs = make_dataset(
-        {"summary": 'He said "stop" \\ then\nleft', "city": "=HYPERLINK()", "people_affected": None}
+        {"summary": 'He said "stop" \\ then\nleft', "city": "=HYPERLINK()", "people_affected": None},
+        {"summary": "-1 arrested", "city": "\uff1dcity", "official_response": "@DHS"},
     ).records
-    props = json.loads(export.to_geojson(recs))["features"][0]["properties"]
+    features = json.loads(export.to_geojson(recs))["features"]
+    props = features[0]["properties"]
     assert props["summary"] == 'He said "stop" \\ then\nleft'
-    assert props["city"] == "'=HYPERLINK()" and props["people_affected"] is None
+    assert props["city"] == "=HYPERLINK()" and props["people_affected"] is None
+    second = features[1]["properties"]
+    assert (second["summary"], second["city"], second["official_response"]) == ("-1 arrested", "\uff1dcity", "@DHS")
+
+
+def test_csv_neutralises_full_width_lookalikes(risky):
+    recs = make_dataset(
+        {"city": "\uff1dHYPERLINK(x)", "summary": "\uff20SUM(1)", "official_response": "\uff0b1"}
+    ).records
+    back = read_csv(export.to_csv(recs))
+    assert (back["city"][0], back["summary"][0], back["official_response"][0]) == (
+        "'\uff1dHYPERLINK(x)",
+        "'\uff20SUM(1)",
+        "'\uff0b1",
+    )
+
+
+def test_every_unicode_lookalike_of_a_formula_sign_is_neutralised():
+    """Every character whose compatibility form (NFKC, as an East Asian keyboard's full-width forms
+    become plain ones) starts with = + - @ or the minus sign is a formula start."""
+    import sys
+    import unicodedata
+
+    lookalikes = {
+        chr(i)
+        for i in range(sys.maxunicode + 1)
+        if not 0xD800 <= i <= 0xDFFF and unicodedata.normalize("NFKC", chr(i))[:1] in ("=", "+", "-", "@", "\u2212")
+    }
+    assert len(lookalikes) > 8
+    assert not [c for c in lookalikes if export.neutralise(c + "1") == c + "1"], "not neutralised"
 
 
 def test_geojson_of_no_records(risky):
