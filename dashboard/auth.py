@@ -26,11 +26,13 @@ import fcntl
 import functools
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import math
 import os
 import secrets
+import sys
 import threading
 import time
 import uuid
@@ -238,8 +240,40 @@ class Limits:
         return min(self.max_delay, self.base_delay * 2 ** min(lockouts, 32))
 
 
+NEVER = sys.maxsize  # max_failures of a counter that only counts
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """How sign-in failures are counted, after OWASP's Authentication Cheat Sheet: locks fall on the one
+    who fails, so that a stranger cannot lock a contributor out.
+
+    - one client on one account: locked after `pair.max_failures`, for a doubling delay;
+    - one client on any accounts (spraying): locked after `client.max_failures`, for a doubling delay;
+    - one account from all clients: never locked; past `account_free` failures within
+      `account_window` every sign-in to it waits a little longer, at most `account_max_delay` seconds,
+      so that a distributed guesser is slowed and the real contributor still gets in.
+    """
+
+    pair: Limits = Limits()
+    client: Limits = Limits(max_failures=20, base_delay=900.0, max_delay=24 * 3600.0)
+    account_free: int = 10
+    account_step: float = 0.25
+    account_max_delay: float = 4.0
+    account_window: float = 3600.0
+
+    def account_delay(self, failures: int) -> float:
+        if failures < self.account_free:
+            return 0.0
+        return min(self.account_max_delay, self.account_step * 2 ** min(failures - self.account_free, 32))
+
+    @property
+    def account(self) -> Limits:
+        return Limits(max_failures=NEVER, forget_after=self.account_window)
+
+
 class RateLimiter:
-    """Counts failed sign-ins per key (a username, a session) and locks a key after too many.
+    """Counts failed sign-ins per key and locks a key after too many (each key with its own Limits).
 
     With a `path`, the state lives in a small JSON file guarded by a file lock, so every session of
     every server process serving the same data directory sees the same counts; without one, in memory.
@@ -282,14 +316,15 @@ class RateLimiter:
                 finally:
                     fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def _stale(self, entry: dict, now: float) -> bool:
+        """Not locked, and no failure for its Limits' forget_after (entries written before forget_at
+        existed use the limiter's own)."""
+        forget_at = entry.get("forget_at", entry.get("last", 0) + self.limits.forget_after)
+        return entry.get("locked_until", 0) < now and forget_at < now
+
     def _prune(self, state: dict) -> None:
         now = self.clock()
-        stale = [
-            k
-            for k, e in state.items()
-            if e.get("locked_until", 0) < now and e.get("last", 0) < now - self.limits.forget_after
-        ]
-        for k in stale:
+        for k in [k for k, e in state.items() if self._stale(e, now)]:
             del state[k]
         if len(state) > self.limits.max_entries:
             for k in sorted(state, key=lambda k: state[k].get("last", 0))[: len(state) - self.limits.max_entries]:
@@ -302,16 +337,28 @@ class RateLimiter:
             until = max((state.get(self._key(k), {}).get("locked_until", 0.0) for k in keys), default=0.0)
         return max(0.0, until - now)
 
-    def record_failure(self, keys: Iterable[str]) -> float:
-        """Count a failure against each key; returns the lock (seconds) it caused, 0 if none."""
+    def failures(self, key: str) -> int:
+        """Failures counted against a key since its last lock (0 once forgotten)."""
+        now = self.clock()
+        with self._state(write=False) as state:
+            entry = state.get(self._key(key))
+        return 0 if entry is None or self._stale(entry, now) else int(entry.get("failures", 0))
+
+    def record_failure(self, keys: Iterable[str] | Mapping[str, Limits]) -> float:
+        """Count a failure against each key (with its own Limits when given a mapping, else the
+        limiter's); returns the longest lock (seconds) it caused, 0 if none."""
+        limits_of = dict(keys) if isinstance(keys, Mapping) else dict.fromkeys(keys, self.limits)
         now, locked = self.clock(), 0.0
         with self._state() as state:
-            for k in keys:
-                e = state.setdefault(self._key(k), {"failures": 0, "lockouts": 0, "locked_until": 0.0})
+            for k, limits in limits_of.items():
+                e = state.get(self._key(k))
+                if e is None or self._stale(e, now):
+                    e = state[self._key(k)] = {"failures": 0, "lockouts": 0, "locked_until": 0.0}
                 e["failures"] = e.get("failures", 0) + 1
                 e["last"] = now
-                if e["failures"] >= self.limits.max_failures:
-                    delay = self.limits.delay(e.get("lockouts", 0))
+                e["forget_at"] = now + limits.forget_after
+                if e["failures"] >= limits.max_failures:
+                    delay = limits.delay(e.get("lockouts", 0))
                     e.update(failures=0, lockouts=e.get("lockouts", 0) + 1, locked_until=now + delay)
                     locked = max(locked, delay)
         return locked
@@ -330,6 +377,60 @@ def wait_text(seconds: float) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
+# ---------------------------------------------------------------- who is asking
+
+LOOPBACK = "127.0.0.1/32,::1/128"
+
+
+def trusted_proxies(spec: str | None = None) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The proxies whose X-Forwarded-For is believed: $ENCOUNTERS_TRUSTED_PROXIES (addresses or
+    networks, separated by commas), else loopback only (nginx of `make cluster` on the same machine).
+    Entries that are not addresses are skipped and logged."""
+    spec = os.environ.get("ENCOUNTERS_TRUSTED_PROXIES") if spec is None else spec
+    out = []
+    for part in str(spec or LOOPBACK).split(","):
+        if part.strip():
+            try:
+                out.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                log.warning("ENCOUNTERS_TRUSTED_PROXIES: %r is not an address or network; ignored", part.strip())
+    return tuple(out)
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        address = ipaddress.ip_address(text.strip().strip("[]"))
+    except ValueError:
+        return None
+    return (address.version == 6 and address.ipv4_mapped) or address
+
+
+def _client_key(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    """One key per IPv4 address; per /64 for IPv6, which one household or phone holds whole."""
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def client_address(remote_ip: str | None, forwarded_for: str | None = None, trusted=None) -> str:
+    """Who is signing in, as far as the server can tell: the connection's address, or, when that is a
+    trusted proxy, the nearest address in X-Forwarded-For that is not one (read from the right: a
+    client can write anything on the left). `remote_ip` None means loopback (Streamlit's
+    st.context.ip_address hides 127.0.0.1 and ::1)."""
+    trusted = trusted_proxies() if trusted is None else trusted
+    address = _address(remote_ip) if remote_ip else ipaddress.ip_address("127.0.0.1")
+    if address is None:
+        return str(remote_ip)
+    for hop in reversed(str(forwarded_for or "").split(",")):
+        if not any(address in net for net in trusted if net.version == address.version):
+            break
+        nxt = _address(hop)
+        if nxt is None:
+            break  # a malformed hop: stay with the last address a trusted proxy vouched for
+        address = nxt
+    return _client_key(address)
+
+
 # ---------------------------------------------------------------- signing in
 
 
@@ -339,27 +440,47 @@ class SignIn:
     message: str  # what to tell the person (never whether the username exists)
     contributor: Contributor | None = None
     retry_after: float = 0.0
+    slowed: float = 0.0  # seconds this attempt was held back because the account is under attack
 
 
-def sign_in(config: ContributorConfig, limiter: RateLimiter, username: str, password: str, session: str) -> SignIn:
-    """Check a username and password, counting failures per username and per session."""
-    keys = [f"user:{normalise_username(username)}", f"session:{session}"]
-    wait = limiter.locked_for(keys)
+def throttle_keys(username: str, client: str) -> dict[str, str]:
+    user = normalise_username(username)
+    return {"pair": f"pair:{client}\0{user}", "client": f"client:{client}", "account": f"user:{user}"}
+
+
+def sign_in(
+    config: ContributorConfig,
+    limiter: RateLimiter,
+    username: str,
+    password: str,
+    client: str,
+    throttle: Throttle = Throttle(),  # noqa: B008 (frozen)
+    sleep: Callable[[float], None] = time.sleep,
+) -> SignIn:
+    """Check a username and password from `client` (client_address), throttled as Throttle says."""
+    keys = throttle_keys(username, client)
+    wait = limiter.locked_for([keys["pair"], keys["client"]])
     if wait > 0:
         return SignIn(False, f"Too many failed sign-ins. Try again in {wait_text(wait)}.", retry_after=wait)
+    slowed = throttle.account_delay(limiter.failures(keys["account"]))
+    if slowed:
+        sleep(slowed)
     contributor = config.contributor(username)
     matches = verify_password(password or "", contributor.password_hash if contributor else _dummy_hash())
     if contributor is not None and matches:
-        limiter.record_success(keys)
-        return SignIn(True, f"Signed in as {contributor.username}.", contributor)
-    locked = limiter.record_failure(keys)
+        limiter.record_success([keys["pair"]])
+        return SignIn(True, f"Signed in as {contributor.username}.", contributor, slowed=slowed)
+    locked = limiter.record_failure(
+        {keys["pair"]: throttle.pair, keys["client"]: throttle.client, keys["account"]: throttle.account}
+    )
     if locked:
         return SignIn(
             False,
             f"Wrong username or password. Too many failed sign-ins: try again in {wait_text(locked)}.",
             retry_after=locked,
+            slowed=slowed,
         )
-    return SignIn(False, "Wrong username or password.")
+    return SignIn(False, "Wrong username or password.", slowed=slowed)
 
 
 # ---------------------------------------------------------------- who is signed in

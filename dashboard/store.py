@@ -159,9 +159,15 @@ def append_audit(root: Path, name: str, entry: dict) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     line = json.dumps(dict(entry, at=entry.get("at") or _now()), default=str) + "\n"
     with open(folder / "audit.jsonl", "a", encoding="utf-8") as f:
-        f.write(line)  # one short write in append mode: lines from two processes never interleave
-        f.flush()
-        os.fsync(f.fileno())
+        # One write in append mode keeps lines of two processes apart on a local disk; the lock keeps
+        # them apart on a network file system too (NFS does not make O_APPEND atomic across machines).
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            f.write(line)
+            f.flush()
+            os.fsync(f.fileno())
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 @contextlib.contextmanager

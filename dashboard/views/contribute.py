@@ -11,7 +11,6 @@ with st.text, st.dataframe or st.code, never as Markdown or HTML.
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import replace
 from importlib.util import find_spec
 from pathlib import Path
@@ -28,12 +27,11 @@ SESSION_KEY = "contributor"
 NEW_DATASET = "+ a new dataset"
 NO_MAPPING = "none (the file has the canonical columns)"
 MAX_SHOWN = 5_000  # rows of a table sent to the browser; the downloads have every row
-_FLASH, _SEEN, _UPLOAD_N, _STORED, _SESSION = (
+_FLASH, _SEEN, _UPLOAD_N, _STORED = (
     "_contribute_flash",
     "_contribute_seen",
     "_contribute_upload_n",
     "_contribute_stored",
-    "_contribute_session",
 )
 
 
@@ -92,10 +90,13 @@ def rate_limiter() -> auth.RateLimiter:
     return _limiter(str(folder / "sign-in-failures.json") if writable else "")
 
 
-def _session_id() -> str:
-    if _SESSION not in st.session_state:
-        st.session_state[_SESSION] = secrets.token_hex(12)
-    return st.session_state[_SESSION]
+def _client() -> str:
+    """The address signing in, for the throttle: X-Forwarded-For is believed only from a trusted proxy
+    (loopback, or $ENCOUNTERS_TRUSTED_PROXIES), as nginx of `make cluster` or an ingress sets it."""
+    remote = st.context.ip_address
+    remote = remote if isinstance(remote, str) else None  # None: loopback (AppTest gives a stand-in object)
+    headers = st.context.headers
+    return auth.client_address(remote, headers.get("X-Forwarded-For") if headers else None)
 
 
 def _sign_out(who: Identity | None) -> None:
@@ -149,7 +150,7 @@ def _password_form(config: auth.ContributorConfig) -> None:
     if not username or not password:
         st.error("Type your username and your password.")
         return
-    result = auth.sign_in(config, rate_limiter(), username, password, _session_id())
+    result = auth.sign_in(config, rate_limiter(), username, password, _client())
     if not result.ok:
         st.error(result.message, icon=":material/block:")  # auth's own words: never the typed username
         return

@@ -196,7 +196,8 @@ def test_wrong_password_is_refused_and_five_failures_lock(root):
     do_sign_in(at)  # the right password, but locked
     assert at.title[0].value == "Sign in" and not at.get(UPLOADER)
     assert "Try again in 1 minute" in at.error[0].value
-    # The lock holds for another session of the same server (the username is locked, in the data directory).
+    # The lock holds for another session from the same client (that client on that account is locked, in
+    # the data directory).
     other = contribute_app()
     do_sign_in(other)
     assert other.title[0].value == "Sign in" and "Too many failed sign-ins" in other.error[0].value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 
 import pytest
 
@@ -208,32 +209,136 @@ def config(alice_hash):
 
 def test_sign_in_right_and_wrong(config):
     limiter = auth.RateLimiter(None, clock=Clock())
-    ok = auth.sign_in(config, limiter, "Alice", "correct horse battery", "s1")
+    ok = auth.sign_in(config, limiter, "Alice", "correct horse battery", "192.0.2.1")
     assert ok.ok and ok.contributor.username == "alice"
-    bad = auth.sign_in(config, limiter, "alice", "nope", "s1")
+    bad = auth.sign_in(config, limiter, "alice", "nope", "192.0.2.1")
     assert not bad.ok and bad.message == "Wrong username or password."
-    unknown = auth.sign_in(config, limiter, "mallory", "correct horse battery", "s1")
+    unknown = auth.sign_in(config, limiter, "mallory", "correct horse battery", "192.0.2.1")
     assert not unknown.ok and unknown.message == bad.message  # no hint whether the username exists
 
 
-def test_lock_refuses_even_the_right_password(config):
+RIGHT = "correct horse battery"
+
+
+class Sleeps(list):
+    """Stands in for time.sleep: records how long each sign-in was held back."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def test_five_failures_lock_that_client_on_that_account_even_with_the_right_password(config):
     clock = Clock()
     limiter = auth.RateLimiter(None, clock=clock)
-    results = [auth.sign_in(config, limiter, "alice", f"guess {i}", f"s{i}") for i in range(5)]
+    results = [auth.sign_in(config, limiter, "alice", f"guess {i}", "203.0.113.9") for i in range(5)]
     assert all(not r.ok for r in results)
-    assert "Too many failed sign-ins" in results[-1].message  # per username, across sessions
-    locked = auth.sign_in(config, limiter, "alice", "correct horse battery", "another session")
+    assert "Too many failed sign-ins" in results[-1].message
+    locked = auth.sign_in(config, limiter, "alice", RIGHT, "203.0.113.9")
     assert not locked.ok and "Try again in 1 minute" in locked.message
     clock.t += 61
-    assert auth.sign_in(config, limiter, "alice", "correct horse battery", "another session").ok
+    assert auth.sign_in(config, limiter, "alice", RIGHT, "203.0.113.9").ok
 
 
-def test_one_session_trying_many_usernames_is_locked(config):
+def test_a_strangers_hundred_failures_do_not_stop_the_contributor_from_her_own_client(config):
+    """The lockout of issue 14: failures from one client used to lock the account for everyone."""
+    clock, sleeps = Clock(), Sleeps()
+    limiter = auth.RateLimiter(None, clock=clock)
+    for i in range(100):
+        auth.sign_in(config, limiter, "alice", f"guess {i}", "198.51.100.7", sleep=sleeps)
+        clock.t += 1
+    assert not auth.sign_in(config, limiter, "alice", RIGHT, "198.51.100.7", sleep=sleeps).ok  # still locked
+    real = auth.sign_in(config, limiter, "alice", RIGHT, "192.0.2.44", sleep=sleeps)
+    assert real.ok, real.message
+    assert real.slowed <= auth.Throttle().account_max_delay
+
+
+def test_a_stranger_rotating_clients_slows_the_account_but_never_locks_it(config):
+    clock, sleeps = Clock(), Sleeps()
+    limiter = auth.RateLimiter(None, clock=clock)
+    throttle = auth.Throttle()
+    for i in range(100):  # a new address for every guess: no pair or client lock ever falls
+        auth.sign_in(config, limiter, "alice", f"guess {i}", f"10.9.{i // 250}.{i % 250}", sleep=sleeps)
+    assert sleeps, "failures on one account from many clients must slow sign-ins to it"
+    assert sleeps == sorted(sleeps) and max(sleeps) == throttle.account_max_delay
+    real = auth.sign_in(config, limiter, "alice", RIGHT, "192.0.2.44", sleep=sleeps)
+    assert real.ok and real.slowed == throttle.account_max_delay  # held back a few seconds, not refused
+
+
+def test_the_strangers_own_client_is_locked_for_growing_delays(config):
+    clock = Clock()
+    limiter = auth.RateLimiter(None, clock=clock)
+    locks = []
+    for _ in range(3):
+        for i in range(5):
+            result = auth.sign_in(config, limiter, "alice", f"guess {i}", "198.51.100.7", sleep=Sleeps())
+        locks.append(result.retry_after)
+        clock.t += result.retry_after + 1
+    assert locks == [60, 120, 240]
+
+
+def test_one_client_trying_many_usernames_is_locked(config):
     limiter = auth.RateLimiter(None, clock=Clock())
-    for i in range(5):
-        auth.sign_in(config, limiter, f"user{i}", "guess", "attacker")
-    assert not auth.sign_in(config, limiter, "alice", "correct horse battery", "attacker").ok
-    assert auth.sign_in(config, limiter, "alice", "correct horse battery", "someone else").ok
+    throttle = auth.Throttle()
+    for i in range(throttle.client.max_failures):
+        auth.sign_in(config, limiter, f"user{i}", "guess", "198.51.100.7")
+    refused = auth.sign_in(config, limiter, "alice", RIGHT, "198.51.100.7")
+    assert not refused.ok and "Try again in 15 minutes" in refused.message
+    assert auth.sign_in(config, limiter, "alice", RIGHT, "192.0.2.44").ok
+
+
+def _stranger(path, result) -> None:
+    """Another server process: a stranger fails 12 times on alice from one client."""
+    from dashboard import auth as auth_in_child
+
+    hashed = auth_in_child.hash_password(RIGHT, **FAST)
+    cfg = auth_in_child.load_config({"contributors": {"alice": {"password_hash": hashed}}})
+    limiter = auth_in_child.RateLimiter(path)
+    outcomes = [
+        auth_in_child.sign_in(cfg, limiter, "alice", f"guess {i}", "198.51.100.7", sleep=lambda s: None).message
+        for i in range(12)
+    ]
+    result.put(outcomes)
+
+
+def test_throttle_state_is_shared_by_two_server_processes(config, tmp_path):
+    path = tmp_path / "_auth" / "sign-in-failures.json"
+    ctx = multiprocessing.get_context("spawn")
+    result = ctx.Queue()
+    proc = ctx.Process(target=_stranger, args=(path, result))
+    proc.start()
+    outcomes = result.get(timeout=120)
+    proc.join(30)
+    assert outcomes[:4] == ["Wrong username or password."] * 4 and "Too many" in outcomes[4]
+    assert all(o.startswith("Too many failed sign-ins. Try again in") for o in outcomes[5:])
+    here = auth.RateLimiter(path)  # this process: the other's lock holds here for the stranger's client...
+    assert not auth.sign_in(config, here, "alice", RIGHT, "198.51.100.7").ok
+    assert here.failures("user:alice") == 5  # ...the account's count includes the other's failures...
+    assert auth.sign_in(config, here, "alice", RIGHT, "192.0.2.44").ok  # ...and alice gets in from hers
+
+
+@pytest.mark.parametrize(
+    "remote, forwarded, trusted, expected",
+    [
+        pytest.param("203.0.113.5", None, None, "203.0.113.5", id="direct"),
+        pytest.param(None, None, None, "127.0.0.1", id="loopback-without-proxy"),
+        pytest.param(None, "203.0.113.5", None, "203.0.113.5", id="behind-local-nginx"),
+        pytest.param(None, "6.6.6.6, 203.0.113.5", None, "203.0.113.5", id="client-written-hop-ignored"),
+        pytest.param("203.0.113.5", "6.6.6.6", None, "203.0.113.5", id="untrusted-peer-cannot-forward"),
+        pytest.param("10.0.3.4", "203.0.113.5, 10.0.9.9", "10.0.0.0/8", "203.0.113.5", id="trusted-chain"),
+        pytest.param(None, "garbage", None, "127.0.0.1", id="malformed-hop"),
+        pytest.param("2001:db8:1:2:3:4:5:6", None, None, "2001:db8:1:2::/64", id="ipv6-per-64"),
+        pytest.param("::ffff:127.0.0.1", "203.0.113.5", None, "203.0.113.5", id="ipv4-mapped-loopback"),
+    ],
+)
+def test_client_address(remote, forwarded, trusted, expected):
+    nets = auth.trusted_proxies(trusted) if trusted else auth.trusted_proxies(auth.LOOPBACK)
+    assert auth.client_address(remote, forwarded, nets) == expected
+
+
+def test_trusted_proxies_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("ENCOUNTERS_TRUSTED_PROXIES", "10.0.0.0/8, not-an-address")
+    assert [str(n) for n in auth.trusted_proxies()] == ["10.0.0.0/8"]
+    assert auth.client_address(None, "203.0.113.5") == "127.0.0.1"  # loopback no longer trusted
 
 
 def test_the_committed_example_secrets_parse_and_let_nobody_in():

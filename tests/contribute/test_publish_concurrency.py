@@ -123,3 +123,39 @@ def test_a_publish_that_cannot_wait_is_refused_and_audited(root, two_inputs):
     assert store.current_version(root, "demo") == 1
     last = store.read_audit(root, "demo")[-1]
     assert last["result"] == "refused" and last["published_by"] == "impatient"
+
+
+def _publish_as_the_contribute_page(root, path, start, result):
+    """Another replica: the Contribute page's publish (pipeline.publish_prepared), released with the CLI's."""
+    from dashboard.ingest.pipeline import publish_prepared
+
+    prepared = prepare(path)
+    start.wait()
+    result.put(publish_prepared(prepared, root, "demo", who="page on another replica")["version"])
+
+
+def test_a_page_publish_on_one_replica_and_a_cli_rollback_on_another_never_interleave(root, two_inputs):
+    """Two server processes on one data directory: the dataset lock is a file lock, so it holds across them."""
+    b = prepare(two_inputs["b"]).records
+    store.publish(root, "demo", b, b.head(0), {"published_by": "setup"})  # version 2, so that 1 is a rollback
+    ctx = multiprocessing.get_context("spawn")
+    start, result = ctx.Event(), ctx.Queue()
+    page = ctx.Process(target=_publish_as_the_contribute_page, args=(root, two_inputs["a"], start, result))
+    page.start()
+    start.set()  # the page's publish starts once its file is checked; the CLI's rollback starts now
+    rollback = _cli(root, "rollback", "--dataset", "demo", "--to", "1", "--who", "cli on this replica")
+    out, err = rollback.communicate(timeout=180)
+    assert rollback.returncode == 0, err
+    page_version = result.get(timeout=180)
+    page.join(30)
+
+    versions = {h["version"]: h for h in store.history(root, "demo")}
+    assert sorted(versions) == [1, 2, 3, 4]
+    rolled = next(v for v, h in versions.items() if h.get("rolled_back_to") == 1)
+    assert {rolled, page_version} == {3, 4}
+    demo_v1 = store.load_records(root, "demo", 1)
+    assert _equal(store.load_records(root, "demo", rolled), demo_v1)  # the rollback: version 1, whole
+    assert _equal(store.load_records(root, "demo", page_version), prepare(two_inputs["a"]).records)
+    audit = [e for e in store.read_audit(root, "demo") if e["result"] == "published"]
+    assert sorted(e["version"] for e in audit[-2:]) == [3, 4]
+    assert {e["published_by"] for e in audit[-2:]} == {"page on another replica", "cli on this replica"}
