@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.stsession import LoadError, Session, choose, http_get, local_base, press, select_row  # noqa: E402
+from benchmarks.stsession import LoadError, Session, choose, local_base, press, select_row  # noqa: E402
 
 MAX_SESSIONS = 500
 MAX_DURATION = 900.0
@@ -129,7 +129,9 @@ class Visitor:
         step = "open"
         self.session = Session(self.base, self.query)
         try:
-            await http_get(self.base, "/", self.session.timeout)  # the page the link opens (HTML only)
+            status = await self.session.open_page()  # the HTML (and a load balancer's affinity cookie)
+            if status != 200:
+                raise LoadError(f"the page answered HTTP {status}")
             await self.session.connect()
             run = await self._run("open")
             if "x_charts" in run.widgets:  # the still map's script presses it once the picture is drawn
@@ -175,14 +177,16 @@ class Visitor:
 
 async def _visitor_loop(i: int, args, stats: Stats, deadline: float) -> None:
     rng = random.Random(args.seed * 1000 + i)
+    url = args.urls[i % len(args.urls)]  # several servers without a balancer: visitors spread evenly
     await asyncio.sleep(rng.uniform(0, args.ramp))  # visitors arrive over the ramp, not all at once
     while time.monotonic() < deadline:
-        await Visitor(args.url, args.query, rng, stats, args.think, deadline).visit()
+        await Visitor(url, args.query, rng, stats, args.think, deadline).visit()
         if args.once:
             break
 
 
-async def run_load(args) -> dict:
+async def run_load(args, raw: bool = False) -> dict:
+    """Run the visitors; raw=True adds every (step, seconds) under `latencies`."""
     stats = Stats()
     started = time.monotonic()
     deadline = started + args.duration
@@ -193,12 +197,18 @@ async def run_load(args) -> dict:
         stats.error("stuck", "still waiting for the server after the run ended")
     out = stats.summary(args.sessions, time.monotonic() - started)
     out.update(url=args.url, query=args.query, think_s=args.think, seed=args.seed)
+    if raw:
+        out["latencies"] = list(stats.latencies)
     return out
 
 
 def parse_args(argv: list[str] | None = None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", default="http://127.0.0.1:8501", help="the server (127.0.0.1 only)")
+    parser.add_argument(
+        "--url",
+        default="http://127.0.0.1:8501",
+        help="the server (127.0.0.1 only); several, comma-separated, share the visitors between them",
+    )
     parser.add_argument("--query", default="agency=ICE+ERO", help="the shared link's query string")
     parser.add_argument("--dataset", help="adds dataset=NAME to the query")
     parser.add_argument("--sessions", type=int, default=5, help=f"concurrent visitors (at most {MAX_SESSIONS})")
@@ -211,7 +221,10 @@ def parse_args(argv: list[str] | None = None):
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     try:
-        args.url = local_base(args.url)
+        args.urls = [local_base(u.strip()) for u in args.url.split(",") if u.strip()]
+        args.url = ",".join(args.urls)
+        if not args.urls:
+            raise ValueError("no --url given")
     except ValueError as exc:
         parser.error(str(exc))
     if not 1 <= args.sessions <= MAX_SESSIONS:

@@ -89,15 +89,25 @@ class Session:
         self.states: dict[str, WidgetState] = {}  # widget id -> the value the browser would send
         self.cached: dict[str, ForwardMsg] = {}  # hash -> message, for ref_hash messages
         self.session_id = ""
+        self.cookies: dict[str, str] = {}  # e.g. a load balancer's affinity cookie, sent back as a browser does
         self.ws = None
         self._pending: dict[str, asyncio.Future] = {}
 
+    async def open_page(self) -> int:
+        """GET the page the link opens (its HTML only, not the scripts it loads), keeping the cookies it
+        sets (a load balancer's affinity cookie). Returns the HTTP status."""
+        status, _body, cookies = await http_get(self.base, "/", self.timeout, self.cookies)
+        self.cookies.update(cookies)
+        return status
+
     async def connect(self) -> None:
         host = self.base.removeprefix("http://")
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else None
         self.ws = await connect(
             f"ws://{host}/_stcore/stream",
             subprotocols=["streamlit"],
             origin=self.base,
+            additional_headers=headers,
             max_size=None,  # large messages are the server's problem to avoid, not a reason to hang up
             open_timeout=self.timeout,
         )
@@ -212,7 +222,7 @@ class Session:
             if response.error_msg:
                 raise LoadError(f"download failed: {response.error_msg}")
             url = response.deferred_file.url
-        status, body = await http_get(self.base, url, self.timeout)
+        status, body, _ = await http_get(self.base, url, self.timeout, self.cookies)
         if status != 200:
             raise LoadError(f"download {url}: HTTP {status}")
         return len(body), time.perf_counter() - started
@@ -248,12 +258,16 @@ def select_row(widget: Widget, row: int) -> WidgetState:
     return WidgetState(id=widget.id, string_value=json.dumps(selection))
 
 
-async def http_get(base: str, path: str, timeout: float) -> tuple[int, bytes]:
-    """A plain HTTP/1.1 GET on 127.0.0.1 (Connection: close; chunked or gzip bodies decoded)."""
+async def http_get(base: str, path: str, timeout: float, cookies: dict | None = None) -> tuple[int, bytes, dict]:
+    """A plain HTTP/1.1 GET on 127.0.0.1 (Connection: close; chunked or gzip bodies decoded).
+    Returns the status, the body and the cookies the response sets."""
     parts = urlsplit(local_base(base))
     reader, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname, parts.port), timeout)
     try:
-        request = f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n"
+        cookie = "".join(f"Cookie: {k}={v}\r\n" for k, v in (cookies or {}).items())
+        request = (
+            f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\n{cookie}Accept-Encoding: gzip\r\nConnection: close\r\n\r\n"
+        )
         writer.write(request.encode())
         raw = await asyncio.wait_for(reader.read(-1), timeout)
     finally:
@@ -261,12 +275,14 @@ async def http_get(base: str, path: str, timeout: float) -> tuple[int, bytes]:
     head, _, body = raw.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     status = int(lines[0].split()[1])
-    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    pairs = [(k.strip().lower(), v.strip()) for k, _, v in (line.partition(":") for line in lines[1:])]
+    headers = dict(pairs)
+    set_cookies = dict(v.split(";", 1)[0].split("=", 1) for k, v in pairs if k == "set-cookie" and "=" in v)
     if headers.get("transfer-encoding") == "chunked":
         body = _dechunk(body)
     if headers.get("content-encoding") == "gzip":
         body = zlib.decompress(body, 16 + zlib.MAX_WBITS)
-    return status, body
+    return status, body, set_cookies
 
 
 def _dechunk(data: bytes) -> bytes:
