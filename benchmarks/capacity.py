@@ -102,10 +102,12 @@ def measure(urls, pids, query: str, sessions: int, seconds: float, think: float,
     return out
 
 
-def ramp(urls, pids, query: str, levels: list[int], seconds: float, think: float, label: str) -> dict:
-    """Levels in order until one does not hold, then one level half-way; the largest that held."""
-    log(f"{label}: warming up (one visitor)")
-    measure(urls, pids, query, len(urls), 120, 0.2, once=True)  # loads the dataset, fills the shared caches
+def ramp(servers: tuple, query: str, levels: list[int], seconds: float, think: float, label: str) -> dict:
+    """Levels in order until one does not hold, then one level half-way; the largest that held.
+    `servers`: (urls the visitors open, process ids to measure, urls that reach every process)."""
+    urls, pids, warm = servers
+    log(f"{label}: warming up (one visitor a server)")
+    measure(warm, pids, query, len(warm), 120, 0.2, once=True)  # loads the dataset, fills the shared caches
     points, held, failed = [], 0, None
     for n in levels:
         point = measure(urls, pids, query, n, seconds, think)
@@ -136,12 +138,22 @@ def one_process(data_dir: Path, port: int, work: Path, profile: bool = False):
     log_file = work / f"server-{port}.log"
     if not profile:
         with serve.streamlit(data_dir, port, log_file) as (proc, base):
-            yield [base], [proc.pid]
+            yield [base], [proc.pid], [base]
         return
     # py-spy starts the server as its child (no ptrace permission needed) and samples it until it stops
     raw = work / f"profile-{port}.raw"
     env = dict(os.environ, ENCOUNTERS_DATA_DIR=str(data_dir))
-    spy = [str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw", "--rate", "50", "-o", str(raw)]
+    spy = [
+        str(Path(sys.executable).parent / "py-spy"),
+        "record",
+        "--gil",
+        "--format",
+        "raw",
+        "--rate",
+        "50",
+        "-o",
+        str(raw),
+    ]
     cmd = [*spy, "--", sys.executable, "-m", "streamlit", "run", str(serve.APP), "--server.port", str(port)]
     cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     cmd += ["--server.fileWatcherType", "none"]
@@ -150,7 +162,7 @@ def one_process(data_dir: Path, port: int, work: Path, profile: bool = False):
         base = f"http://127.0.0.1:{port}"
         try:
             serve.wait_healthy(base, proc)
-            yield [base], [_children(proc.pid)[0]]
+            yield [base], [_children(proc.pid)[0]], [base]
         finally:
             for child in _children(proc.pid):
                 with contextlib.suppress(OSError):
@@ -177,7 +189,8 @@ def cluster(data_dir: Path, port: int, replicas: int = 2):
     try:
         for p in range(port, port + replicas + 1):
             serve.wait_healthy(f"http://127.0.0.1:{p}", proc, timeout=180)
-        yield [f"http://127.0.0.1:{port}"], _children(proc.pid)  # the replicas and nginx
+        replicas = [f"http://127.0.0.1:{p}" for p in range(port + 1, port + replicas + 1)]
+        yield [f"http://127.0.0.1:{port}"], _children(proc.pid), replicas  # CPU: the replicas and nginx
     finally:
         serve.stop(proc)
 
@@ -323,8 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     if "ice" in args.only or "replicas" in args.only:
         ice = ice_dir(work)
         query = f"dataset={ICE}&agency=ICE+ERO"
-        with one_process(ice, args.port, work, args.profile) as (urls, pids):
-            one = ramp(urls, pids, query, levels, args.step, args.think, "ICE FY2019 (131,904), 1 process")
+        with one_process(ice, args.port, work, args.profile) as servers:
+            one = ramp(servers, query, levels, args.step, args.think, "ICE FY2019 (131,904), 1 process")
         series.append(one)
         if args.profile:
             summary = subprocess.run(
@@ -340,27 +353,18 @@ def main(argv: list[str] | None = None) -> int:
             print(summary.stdout)
     if "million" in args.only:
         root = million_dir(work)
-        with one_process(root, args.port + 10, work) as (urls, pids):
-            series.append(
-                ramp(
-                    urls,
-                    pids,
-                    "dataset=bench&agency=ICE+ERO",
-                    levels,
-                    args.step,
-                    args.think,
-                    "1,000,000 records, 1 process",
-                )
-            )
+        with one_process(root, args.port + 10, work) as servers:
+            query = "dataset=bench&agency=ICE+ERO"
+            series.append(ramp(servers, query, levels, args.step, args.think, "1,000,000 records, 1 process"))
     ratio = None
     if "replicas" in args.only:
         query = f"dataset={ICE}&agency=ICE+ERO"
         if args.targets:
             urls = [load.local_base(u) for u in args.targets.split(",")]
-            two = ramp(urls, [], query, levels, args.step, args.think, f"ICE, {len(urls)} given servers")
+            two = ramp((urls, [], urls), query, levels, args.step, args.think, f"ICE, {len(urls)} given servers")
         else:
-            with cluster(ice_dir(work), args.port + 20) as (urls, pids):
-                two = ramp(urls, pids, query, levels, args.step, args.think, "ICE FY2019, 2 replicas + nginx")
+            with cluster(ice_dir(work), args.port + 20) as servers:
+                two = ramp(servers, query, levels, args.step, args.think, "ICE FY2019, 2 replicas + nginx")
         series.append(two)
         if one and one["capacity"]:
             ratio = two["capacity"] / one["capacity"]

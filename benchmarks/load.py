@@ -7,8 +7,11 @@ shared link during a news spike:
 
   open      Explore from the shared link (`--query`); the first run sends the still map, and the
   charts    browser then presses the hidden button for the run with every chart and table
-  filter    change three filters, one run each: a state, a targeted group, the minimum force level
+  filter    change three filters, one run each: the first three of a state, an encounter type, a
+            quarter of the dates, a targeted group, the minimum force level that the dataset offers;
+            if then no record matches, undo the last one (one more `filter` run), as a visitor would
   record    select the first row of the records table (the record opens in a dialog)
+  close     close the dialog (its Close button), which hides the rest of the page while open
   download  press "Download CSV": the server builds the file, the browser fetches it over HTTP
   briefing  open the Briefing page, then
   area      pick a state there
@@ -32,6 +35,7 @@ import statistics
 import sys
 import time
 from collections import Counter
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -41,7 +45,11 @@ from benchmarks.stsession import LoadError, Session, choose, local_base, press, 
 MAX_SESSIONS = 500
 MAX_DURATION = 900.0
 FIRST_OPTIONS = 8  # a visitor picks among a widget's first options (popular states, groups, levels)
-PATH_STEPS = ("open", "charts", "filter", "record", "download", "briefing", "area")
+# The filters a visitor changes: the first three of these that the dataset offers (ICE FY2019 has no
+# state and no force recorded, so its visitors pick an encounter type, a period and a group).
+FILTERS = ("f_states", "f_types", "f_dates", "f_groups", "f_min_force")
+PERIOD_DAYS = 91  # a period picked on the dates filter: about a quarter
+PATH_STEPS = ("open", "charts", "filter", "record", "close", "download", "briefing", "area")
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -102,11 +110,21 @@ class Visitor:
     def __init__(self, base: str, query: str, rng: random.Random, stats: Stats, think: float, deadline: float):
         self.base, self.query, self.rng, self.stats = base, query, rng, stats
         self.think, self.deadline = think, deadline
+        self.filters = FILTERS
         self.session: Session | None = None
 
-    def _pick(self, widget) -> str:
-        options = widget.options[:FIRST_OPTIONS]
-        return self.rng.choice(options) if options else ""
+    def _pick(self, widget) -> list[str]:
+        if widget.kind == "date_input":  # about a quarter inside the range shown
+            start, end = (date.fromisoformat(v.replace("/", "-")) for v in widget.value)
+            span = max(0, (end - start).days - PERIOD_DAYS)
+            first = start + timedelta(days=self.rng.randint(0, span))
+            return [first.isoformat(), min(end, first + timedelta(days=PERIOD_DAYS)).isoformat()]
+        options = [o for o in widget.options[:FIRST_OPTIONS] if o not in widget.value]
+        return [self.rng.choice(options)] if options else []
+
+    def _filters(self, run) -> list:
+        usable = [run.widgets[k] for k in self.filters if k in run.widgets]
+        return [w for w in usable if w.kind == "date_input" and len(w.value) == 2 or w.options][:3]
 
     async def _pause(self) -> None:
         if self.think > 0:
@@ -138,17 +156,29 @@ class Visitor:
                 step = "charts"
                 run = await self._run("charts", set_values={run.widgets["x_charts"].id: press(run.widgets["x_charts"])})
             step = "filter"
-            for key in ("f_states", "f_groups", "f_min_force"):
+            undo = []
+            for widget in self._filters(run):
                 await self._pause()
-                widget = run.widgets.get(key)
-                if widget is None or not widget.options:
-                    continue
-                run = await self._run("filter", set_values={widget.id: choose(widget, [self._pick(widget)])})
+                picked = self._pick(widget)
+                if picked:
+                    undo.append(choose(widget, widget.value))  # what undoing this change sends
+                    run = await self._run("filter", set_values={widget.id: choose(widget, picked)})
+            table = next((w for k, w in run.widgets.items() if k.startswith("x_table_")), None)
+            while table is not None and not table.rows and undo:  # nothing matches: undo the last change
+                await self._pause()
+                last = undo.pop()
+                run = await self._run("filter", set_values={last.id: last})
+                table = next((w for k, w in run.widgets.items() if k.startswith("x_table_")), None)
             await self._pause()
             step = "record"
-            table = next((w for k, w in run.widgets.items() if k.startswith("x_table_")), None)
-            if table is not None:
+            if table is not None and table.rows:
                 run = await self._run("record", set_values={table.id: select_row(table, 0)})
+                await self._pause()
+                step = "close"
+                close = run.buttons.get("Close")
+                if close is None:
+                    raise LoadError("the record did not open (no Close button)")
+                run = await self._run("close", set_values={close.id: press(close)})
             await self._pause()
             step = "download"
             if "x_csv" in run.downloads:
@@ -161,8 +191,9 @@ class Visitor:
             await self._pause()
             step = "area"
             area = run.widgets.get("b_area_state")
-            if area is not None and area.options:
-                await self._run("area", set_values={area.id: choose(area, [self._pick(area)])})
+            picked = self._pick(area) if area is not None else []
+            if picked:
+                await self._run("area", set_values={area.id: choose(area, picked)})
             self.stats.completed += 1
         except TimeoutError as exc:
             if time.monotonic() <= self.deadline:  # a step that took too long, not the end of the run
@@ -180,7 +211,12 @@ async def _visitor_loop(i: int, args, stats: Stats, deadline: float) -> None:
     url = args.urls[i % len(args.urls)]  # several servers without a balancer: visitors spread evenly
     await asyncio.sleep(rng.uniform(0, args.ramp))  # visitors arrive over the ramp, not all at once
     while time.monotonic() < deadline:
-        await Visitor(url, args.query, rng, stats, args.think, deadline).visit()
+        errors = sum(stats.errors.values())
+        visitor = Visitor(url, args.query, rng, stats, args.think, deadline)
+        visitor.filters = args.filters
+        await visitor.visit()
+        if sum(stats.errors.values()) > errors:  # a failed visit: the next visitor comes a little later
+            await asyncio.sleep(max(args.think, 1.0))
         if args.once:
             break
 
@@ -218,6 +254,9 @@ def parse_args(argv: list[str] | None = None):
     parser.add_argument("--grace", type=float, default=30, help="seconds a last step may take after --duration")
     parser.add_argument("--once", action="store_true", help="each visitor walks the path once, then stops")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--filters", default=",".join(FILTERS), help="widget keys of the filters a visitor may change, in order"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     try:
@@ -232,6 +271,7 @@ def parse_args(argv: list[str] | None = None):
     if not 0 < args.duration <= MAX_DURATION:
         parser.error(f"--duration must be in (0, {MAX_DURATION:.0f}] seconds")
     args.grace = min(max(args.grace, 0), 120)
+    args.filters = tuple(k.strip() for k in args.filters.split(",") if k.strip())
     args.ramp = args.think if args.ramp is None else max(args.ramp, 0)
     if args.dataset:
         args.query = f"dataset={args.dataset}&{args.query}".rstrip("&")

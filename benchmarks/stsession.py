@@ -66,6 +66,25 @@ class Widget:
     def options(self) -> list[str]:
         return list(getattr(self.proto, "options", []))
 
+    @property
+    def rows(self) -> int:
+        """A dataframe's number of rows (its Arrow data, as the browser reads it)."""
+        import pyarrow as pa
+
+        data = self.proto.arrow_data.data
+        return pa.ipc.open_stream(data).read_all().num_rows if data else 0
+
+    @property
+    def value(self) -> list[str]:
+        """The value the server drew the widget with (as the browser would send it back)."""
+        if self.kind == "multiselect":
+            return list(self.proto.raw_values)
+        if self.kind == "date_input":
+            return list(self.proto.value or self.proto.default)
+        if self.kind in ("selectbox", "radio"):
+            return [self.proto.raw_value] if self.proto.HasField("raw_value") else []
+        return []
+
 
 @dataclass
 class Run:
@@ -75,6 +94,7 @@ class Run:
     messages: int
     exceptions: list[str] = field(default_factory=list)
     downloads: dict[str, str] = field(default_factory=dict)  # download button key -> deferred file id
+    buttons: dict[str, Widget] = field(default_factory=dict)  # by label, for buttons made without a key
 
 
 class Session:
@@ -202,6 +222,8 @@ class Session:
             return
         proto = getattr(element, kind)
         widget = Widget(kind, proto.id, proto)
+        if kind == "button":
+            run.buttons[proto.label] = widget
         if widget.key:
             run.widgets[widget.key] = widget
 

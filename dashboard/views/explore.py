@@ -180,15 +180,23 @@ def _selected_ids(name: str, version: int, filters: flt.Filters, kind: str, keys
     return tuple(ds.records["encounter_id"].to_numpy()[chosen])
 
 
+@st.cache_resource(show_spinner=False)
+def _shared_downloads() -> export.SharedFiles:
+    """One store of recent downloads for the whole server: visitors of one link share one file."""
+    return export.SharedFiles()
+
+
 def _export(name: str, version: int, filters: flt.Filters, fmt: str):
-    """A callable that builds the download only when it is clicked (a big CSV costs seconds)."""
+    """A callable that builds the download only when it is clicked (a big CSV costs seconds), or hands
+    over the same file built for an earlier visitor of the same view (dataset, version, filters)."""
+    shared, key = _shared_downloads(), (common.data_root(), name, version, repr(filters), fmt)
 
     def build() -> bytes:
         ds = common.dataset_at(name, version)
         subset = ds.records.loc[flt.mask(ds, filters)]
         return export.to_csv(subset) if fmt == "csv" else export.to_geojson(subset)
 
-    return build
+    return functools.partial(shared.get, key, build)
 
 
 # ---------------------------------------------------------------------------- page state
