@@ -6,7 +6,7 @@
 
 For each dataset a fresh server is started (ports from --port up), warmed by one visitor, then loaded
 by benchmarks/load.py at 1, 2, 4, 8, ... concurrent visitors, `--step` seconds each, until the p95 of
-their interactions passes 1 s (or an error happens); one more level half-way between the last that
+their interactions passes 1 s (or more than 1% of them fail); one more level half-way between the last that
 held and the first that did not narrows it. Capacity is the largest level that held. Beside each
 level: the server's CPU use (100% = one core), its memory, and the load tool's own CPU use (it shares
 the machine). The curve goes to a PNG, the figures to benchmarks/RESULTS.md (a section below the line
@@ -42,6 +42,7 @@ WORK = REPO / "benchmarks" / "work" / "capacity"
 RESULTS = REPO / "benchmarks" / "RESULTS.md"
 PNG = REPO / "benchmarks" / "capacity.png"
 TARGET_MS = 1000.0
+MAX_ERRORS = 0.01  # share of interactions
 ICE = "ice-ero-fy2019"
 MILLION = 1_000_000
 START, END = "<!-- capacity:start -->", "<!-- capacity:end -->"
@@ -93,11 +94,17 @@ def measure(urls, pids, query: str, sessions: int, seconds: float, think: float,
     out = asyncio.run(load.run_load(args))
     wall = time.monotonic() - t0
     self1 = resource.getrusage(resource.RUSAGE_SELF)
-    out["server_cpu_pct"] = round(100 * (_cpu_of(pids) - cpu0) / wall, 1)
+    cpu = _cpu_of(pids) - cpu0
+    out["server_cpu_pct"] = round(100 * cpu / wall, 1)
+    out["server_cpu_ms_per_interaction"] = round(1000 * cpu / out["interactions"]) if out["interactions"] else None
     out["tool_cpu_pct"] = round(100 * (self1.ru_utime + self1.ru_stime - self0.ru_utime - self0.ru_stime) / wall, 1)
     out["server_rss_mb"] = round(sum(serve.rss_mb(p) for p in pids if Path(f"/proc/{p}").exists()))
     out["loadavg"] = serve.loadavg()
-    out["held"] = out["p95_ms"] is not None and out["p95_ms"] <= TARGET_MS and out["errors"] == 0
+    # Errors allowed: 1% (a download can be lost under load: Streamlit deletes an unreferenced deferred
+    # file once two other script runs have finished, see RESULTS.md); each kind is listed in the JSON.
+    out["held"] = (
+        out["p95_ms"] is not None and out["p95_ms"] <= TARGET_MS and out["errors"] <= MAX_ERRORS * out["interactions"]
+    )
     del out["error_examples"]
     return out
 
@@ -258,19 +265,21 @@ def section(info: dict, series: list[dict], ratio: float | None, png: Path) -> s
         f"{' (**--quick**: short steps, few levels)' if info['quick'] else ''}.",
         f"Machine: {info['nproc']} cores; at the start {info['load_start']}; at the end {info['load_end']}.",
         f"Each visitor follows benchmarks/load.py's path with {info['think']} s of reading between steps "
-        f"(uniform 0.5x-1.5x); a level holds when the p95 of every interaction is <= 1 s with no error; "
+        f"(uniform 0.5x-1.5x); a level holds when the p95 of every interaction is <= 1 s with errors in at most 1% of them; "
         f"{info['step']} s a level. Server CPU: 100% is one core. The load tool runs on the same machine.",
         "",
         f"![capacity curve]({png.name})",
         "",
-        "| series | sessions | interactions | p50 | p95 | errors | server CPU | server RSS | load tool CPU | held |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| series | sessions | interactions | p50 | p95 | errors | server CPU | server CPU per interaction | server RSS "
+        "| load tool CPU | held |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for s in series:
         for p in s["points"]:
             lines.append(
                 f"| {s['label']} | {p['sessions']} | {p['interactions']} | {p['p50_ms']} ms | {p['p95_ms']} ms | "
-                f"{p['errors']} | {p['server_cpu_pct']}% | {p['server_rss_mb']} MB | {p['tool_cpu_pct']}% | "
+                f"{p['errors']} | {p['server_cpu_pct']}% | {p['server_cpu_ms_per_interaction']} ms | "
+                f"{p['server_rss_mb']} MB | {p['tool_cpu_pct']}% | "
                 f"{'yes' if p['held'] else '**no**'} |"
             )
     lines += ["", "Capacity (largest level that held):", ""]
