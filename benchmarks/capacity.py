@@ -316,6 +316,7 @@ def parse_args(argv: list[str] | None = None):
     parser.add_argument("--max-sessions", type=int, help="highest level (default 128; --quick 8)")
     parser.add_argument("--targets", help="comma-separated running servers to measure instead of the replicas step")
     parser.add_argument("--profile", action="store_true", help="py-spy the one-process ICE server, print a summary")
+    parser.add_argument("--records", type=int, default=MILLION, help="generated records for `million`")
     parser.add_argument("--work", default=str(WORK))
     parser.add_argument("--out", default=str(RESULTS), help="Markdown file for the figures ('-' for none)")
     parser.add_argument("--png", default=str(PNG))
@@ -361,10 +362,11 @@ def main(argv: list[str] | None = None) -> int:
             (work / "profile-summary.txt").write_text(summary.stdout)
             print(summary.stdout)
     if "million" in args.only:
-        root = million_dir(work)
+        root = million_dir(work, args.records)
         with one_process(root, args.port + 10, work) as servers:
             query = "dataset=bench&agency=ICE+ERO"
-            series.append(ramp(servers, query, levels, args.step, args.think, "1,000,000 records, 1 process"))
+            label = f"{args.records:,} generated records, 1 process"
+            series.append(ramp(servers, query, levels, args.step, args.think, label))
     ratio = None
     if "replicas" in args.only:
         query = f"dataset={ICE}&agency=ICE+ERO"
