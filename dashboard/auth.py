@@ -454,7 +454,7 @@ def sign_in(
     username: str,
     password: str,
     client: str,
-    throttle: Throttle = Throttle(),  # noqa: B008 (frozen)
+    throttle: Throttle = Throttle(),  # frozen: safe as a default
     sleep: Callable[[float], None] = time.sleep,
 ) -> SignIn:
     """Check a username and password from `client` (client_address), throttled as Throttle says."""

@@ -100,7 +100,10 @@ def start_replica(port: int, env: dict) -> subprocess.Popen:
 
 
 def start_nginx(nginx: str, run_dir: Path) -> subprocess.Popen:
-    cmd = [nginx, "-p", str(run_dir), "-c", str(run_dir / "nginx.conf"), "-g", "daemon off;"]
+    # -e: the log nginx writes before it reads the configuration (else /var/log/nginx, not writable
+    # by an ordinary user)
+    cmd = [nginx, "-p", str(run_dir), "-e", str(run_dir / "logs" / "error.log"), "-c", str(run_dir / "nginx.conf")]
+    cmd += ["-g", "daemon off;"]
     check = subprocess.run([*cmd[:-2], "-t", "-q"], capture_output=True, text=True)
     if check.returncode != 0:
         raise SystemExit(f"nginx refused the generated configuration:\n{check.stderr}")

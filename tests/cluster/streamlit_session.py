@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.sync.client import connect
 
 
@@ -65,3 +66,51 @@ def run_page(
                 run.finished = True
                 return run
     return run
+
+
+class Session:
+    """One visitor's session kept open across runs, so that it can fill in and submit a form."""
+
+    def __init__(self, base_ws: str, headers=None):
+        self.ws = connect(
+            base_ws.rstrip("/") + "/_stcore/stream", subprotocols=["streamlit"], additional_headers=headers
+        )
+        self.widgets: dict[str, object] = {}  # label -> the element's widget proto (text inputs, buttons)
+
+    def close(self) -> None:
+        self.ws.close()
+
+    def run(self, page: str, states=(), timeout: float = 90.0) -> Run:
+        """A script run of `page`; `states` are WidgetState messages (what the browser sends on a click)."""
+        msg = BackMsg()
+        msg.rerun_script.page_name = page
+        msg.rerun_script.widget_states.widgets.extend(states)
+        self.ws.send(msg.SerializeToString())
+        run, deadline = Run(), time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            fwd = ForwardMsg()
+            fwd.ParseFromString(self.ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+            kind = fwd.WhichOneof("type")
+            if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                element = fwd.delta.new_element
+                run.texts += _texts(element)
+                widget = element.WhichOneof("type")
+                if widget in ("text_input", "button"):
+                    self.widgets[getattr(element, widget).label] = getattr(element, widget)
+            elif kind == "script_finished":
+                if fwd.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:  # st.rerun(): the next run follows
+                    run = Run()
+                    continue
+                run.finished = True
+                return run
+        return run
+
+    def submit(self, page: str, texts: dict[str, str], button: str) -> Run:
+        """Type `texts` (label -> value) into the form's text inputs and press its submit button."""
+        states = []
+        for label, text in texts.items():
+            state = WidgetState(id=self.widgets[label].id)
+            state.string_value = text
+            states.append(state)
+        states.append(WidgetState(id=self.widgets[button].id, trigger_value=True))
+        return self.run(page, states)
