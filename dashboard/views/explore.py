@@ -504,7 +504,9 @@ def _record_dialog(d: dict, dataset_name: str) -> None:
     if "lang" in st.query_params:  # the link opens the record in the language it was shared in
         query["lang"] = common.lang()
     st.code(_permalink(query), language=None)
-    st.button(t("Close"), on_click=_close_record)
+    if st.button(t("Close")):
+        _close_record()
+        st.rerun()  # a dialog closes only when a rerun is asked from inside it; a callback's rerun leaves it open
 
 
 def _permalink(query: dict) -> str:
