@@ -161,7 +161,8 @@ class Visitor:
                 await self._pause()
                 picked = self._pick(widget)
                 if picked:
-                    undo.append(choose(widget, widget.value))  # what undoing this change sends
+                    if widget.value or widget.kind == "multiselect":  # what undoing this change sends
+                        undo.append(choose(widget, widget.value))
                     run = await self._run("filter", set_values={widget.id: choose(widget, picked)})
             table = next((w for k, w in run.widgets.items() if k.startswith("x_table_")), None)
             while table is not None and not table.rows and undo:  # nothing matches: undo the last change

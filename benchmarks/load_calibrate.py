@@ -213,8 +213,8 @@ def calibrate(base: str, pid: int | None, query: str, visits: int) -> dict:
     for i in range(visits):
         args.seed = i
         out = asyncio.run(load.run_load(args, raw=True))
-        if out["errors"]:
-            raise RuntimeError(f"the load tool failed: {out['error_examples']}")
+        if out["errors"]:  # reported beside the figures, not a reason to lose the browser's
+            result.setdefault("load_tool_errors", []).append(out["error_examples"])
         tool["latencies"] += out["latencies"]
         tool["bytes"] += out["received_mb"]
     cpu = serve.cpu_seconds(pid) - cpu0 if pid else None

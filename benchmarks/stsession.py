@@ -82,7 +82,10 @@ class Widget:
         if self.kind == "date_input":
             return list(self.proto.value or self.proto.default)
         if self.kind in ("selectbox", "radio"):
-            return [self.proto.raw_value] if self.proto.HasField("raw_value") else []
+            if self.proto.HasField("raw_value"):
+                return [self.proto.raw_value]
+            at = self.proto.default if self.proto.HasField("default") else -1
+            return [self.options[at]] if 0 <= at < len(self.options) else []
         return []
 
 
