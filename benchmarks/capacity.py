@@ -292,9 +292,13 @@ def section(info: dict, series: list[dict], ratio: float | None, png: Path) -> s
             )
     lines += ["", "Capacity (largest level that held):", ""]
     for s in series:
-        lines.append(
-            f"- {s['label']}: **{s['capacity']}** concurrent visitors (first level that did not hold: {s['first_failed']})"
-        )
+        if s["first_failed"] is None:  # every level held: the ramp stopped at --max-sessions
+            lines.append(f"- {s['label']}: at least **{s['capacity']}** concurrent visitors (every level held)")
+        else:
+            lines.append(
+                f"- {s['label']}: **{s['capacity']}** concurrent visitors "
+                f"(first level that did not hold: {s['first_failed']})"
+            )
     if ratio is not None:
         lines.append(f"- two replicas ÷ one process: **{ratio:.2f}×** (target ≥ 1.6×)")
     lines += ["", END]
