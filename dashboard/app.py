@@ -9,7 +9,7 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `streamlit run` puts only dashboard/ on the path
 
-from dashboard.views import about, briefing, common, contribute, explore, methodology  # noqa: E402
+from dashboard.views import about, briefing, common, contribute, explore, methodology, report  # noqa: E402
 
 # A local favicon: a :material/...: icon makes the browser fetch it from a font CDN (no network here).
 st.set_page_config(
@@ -25,6 +25,7 @@ pages = [
     st.Page(briefing.render, title=t("Briefing"), icon=":material/description:", url_path="briefing"),
     st.Page(methodology.render, title=t("Methodology"), icon=":material/menu_book:", url_path="methodology"),
     st.Page(about.render, title=t("About the data"), icon=":material/info:", url_path="about"),
+    st.Page(report.render, title=t("Report"), icon=":material/campaign:", url_path="report"),
 ]
 if contribute.signed_in():
     pages.append(st.Page(contribute.render, title=t("Contribute"), icon=":material/upload:", url_path="contribute"))

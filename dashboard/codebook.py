@@ -29,8 +29,9 @@ def missing_share(records: pd.DataFrame, schema: Schema | None = None) -> pd.Ser
             continue
         col = records[c]
         empty = col.isna()
-        if col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype):
-            empty |= col.astype(object).fillna("").astype(str).eq("")
+        # Text of any dtype (object, pandas' str and string, categorical): an empty or blank cell is missing.
+        if not (pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_datetime64_any_dtype(col.dtype)):
+            empty |= col.astype(object).fillna("").astype(str).str.strip().eq("")
         out[c] = float(empty.mean()) if len(col) else 0.0
     return pd.Series(out, name="missing")
 

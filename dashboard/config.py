@@ -39,6 +39,12 @@ def corrections_contact() -> str:
     return settings().get("corrections_contact", "")
 
 
+def trusted_proxies() -> int:
+    """How many proxies (load balancers) in front of the app append the client's address to
+    X-Forwarded-For. 0: the app is reached directly, and that header is not trusted."""
+    return int(settings().get("trusted_proxies", 0) or 0)
+
+
 def default_dataset(names: list[str]) -> str:
     """The dataset a visitor sees at `/`: the deployment's choice when it is published, else the
     demonstration data (tests publish only that), else the first published one."""

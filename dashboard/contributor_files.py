@@ -72,6 +72,47 @@ def store_upload(root: Path, data: bytes | BinaryIO, filename: str) -> Path:
     return dest
 
 
+def store_mapping_text(root: Path, text: str) -> Path:
+    """Save a mapping typed or edited on the page as `_uploads/mappings/<sha256>/your-mapping.yaml` and return
+    its path: messages then name "your-mapping.yaml", and the same text twice gives the same file, so a
+    checked file is found again in the cache."""
+    data = text.encode("utf-8")
+    folder = uploads_dir(root) / "mappings" / hashlib.sha256(data).hexdigest()[:24]
+    folder.mkdir(parents=True, exist_ok=True)
+    dest = folder / "your-mapping.yaml"
+    if not dest.is_file():
+        tmp = folder / f".tmp-{uuid.uuid4().hex}"
+        tmp.write_bytes(data)
+        os.replace(tmp, dest)
+    return dest
+
+
+def draft_for_upload(path: Path, source: str) -> str:
+    """A drafted mapping of an uploaded file, naming the file as the contributor knows it."""
+    from dashboard.ingest.draft import draft_mapping
+    from dashboard.ingest.read import read_table
+
+    try:
+        raw, _ = read_table(path)
+    except FileUnusable as exc:
+        raise FileUnusable(str(exc).replace(path.name, source)) from None
+    return draft_mapping(raw, source)
+
+
+def preview_frames(prepared: Prepared, n: int) -> list[tuple[int, bool, pd.DataFrame, pd.DataFrame]]:
+    """(row, valid, source fields, record fields) for the first n records of a mapped file, as two-column
+    tables a page shows side by side; the source side never holds a column the mapping excludes."""
+    from dashboard.ingest.preview import preview_pairs
+
+    invalid = set(prepared.problems["row"].tolist())
+    out = []
+    for row, source, mapped in preview_pairs(prepared, n):
+        left = pd.DataFrame({"source column": list(source), "value": list(source.values())}, dtype=object)
+        right = pd.DataFrame({"record column": list(mapped), "value": list(mapped.values())}, dtype=object)
+        out.append((row, row not in invalid, left, right))
+    return out
+
+
 def display_name(filename: str, limit: int = 120) -> str:
     """The user's file name as text to show and record (never used in a path): no folders, no controls."""
     name = str(filename or "").replace("\\", "/").rsplit("/", 1)[-1]

@@ -26,7 +26,7 @@ def shipped_sources() -> list[tuple[str, Path, dict]]:
 
 def build(root: Path | None = None, names: list[str] | None = None, quiet: bool = False) -> dict[str, int]:
     """Publish each shipped dataset whose input changed. Returns name -> current version."""
-    from dashboard.ingest.pipeline import file_sha256, prepare, publish_prepared
+    from dashboard.ingest.pipeline import file_sha256, prepare, publish_prepared, published_line
 
     root = Path(root) if root else datasets_dir()
     versions = {}
@@ -47,10 +47,7 @@ def build(root: Path | None = None, names: list[str] | None = None, quiet: bool 
         manifest = publish_prepared(prepared, root, name, who="make data")
         versions[name] = manifest["version"]
         if not quiet:
-            print(
-                f"published {name} v{manifest['version']}: {manifest['rows_in']:,} rows in = "
-                f"{manifest['rows_published']:,} published + {manifest['rows_quarantined']:,} quarantined"
-            )
+            print(f"published {name} v{manifest['version']}: {published_line(manifest)}")
     return versions
 
 

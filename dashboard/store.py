@@ -6,7 +6,8 @@
     versions/0003/           one immutable folder per version:
         records.parquet        published records
         quarantine.csv         rejected rows with their reasons
-        changes.parquet        encounter ids added, changed (which fields) and removed
+        changes.parquet        encounter ids added, changed (which fields) and removed, and why
+                               (`reason`, e.g. "report R-000123"; versions before issue 18 lack it)
         manifest.json          counts, when, who, the input file's hash
     audit.jsonl              every publish and rollback attempt, including refused ones
 
@@ -50,6 +51,10 @@ class StoreError(ValueError):
     """A dataset or version that does not exist, or a name that cannot be used."""
 
 
+class VersionMoved(StoreError):
+    """publish(if_current=...) found another version published meanwhile."""
+
+
 @dataclass(frozen=True)
 class Changes:
     added: tuple[str, ...]
@@ -59,11 +64,14 @@ class Changes:
     def summary(self) -> dict[str, int]:
         return {"added": len(self.added), "changed": len(self.changed), "removed": len(self.removed)}
 
-    def frame(self) -> pd.DataFrame:
+    def frame(self, reasons: dict | None = None) -> pd.DataFrame:
+        """One row per record touched; `reason` says why, where the publisher said (encounter_id -> text)."""
         rows = [(i, "added", "") for i in self.added]
         rows += [(i, "changed", ", ".join(f)) for i, f in self.changed.items()]
         rows += [(i, "removed", "") for i in self.removed]
-        return pd.DataFrame(rows, columns=["encounter_id", "change", "fields"])
+        frame = pd.DataFrame(rows, columns=["encounter_id", "change", "fields"])
+        frame["reason"] = frame["encounter_id"].map(reasons or {}).fillna("").astype(str)
+        return frame
 
 
 def _now() -> str:
@@ -219,12 +227,18 @@ def diff_records(old: pd.DataFrame | None, new: pd.DataFrame) -> Changes:
     return Changes(added, removed, changed)
 
 
+# Changelogs are sorted by id in row groups this small: reading one record's history (record_history)
+# skips every group whose min/max ids cannot hold it, so a million-id changelog costs milliseconds
+CHANGES_ROW_GROUP = 16_384
+
+
 def _write_version(folder: Path, records: pd.DataFrame, quarantine: pd.DataFrame, changes: Changes, manifest: dict):
     tmp = folder.parent / f".tmp-{uuid.uuid4().hex}"
     tmp.mkdir(parents=True)
     records.to_parquet(tmp / "records.parquet", index=False, compression="zstd")
     quarantine.to_csv(tmp / "quarantine.csv", index=False)
-    changes.frame().to_parquet(tmp / "changes.parquet", index=False)
+    changelog = changes.frame(manifest.get("record_reasons")).sort_values("encounter_id", kind="stable")
+    changelog.to_parquet(tmp / "changes.parquet", index=False, row_group_size=CHANGES_ROW_GROUP)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
     for f in tmp.iterdir():
         with open(f, "rb") as handle:
@@ -261,13 +275,23 @@ def publish(
     info: dict,
     metadata: dict | None = None,
     wait_seconds: float = 30.0,
+    if_current: int | None = None,
 ) -> dict:
-    """Make `records` the new current version. Returns its manifest (with the change counts)."""
+    """Make `records` the new current version. Returns its manifest (with the change counts).
+
+    info["record_reasons"] (encounter_id -> why, e.g. "report R-000123") is written into the version's
+    changes. if_current: publish only if this is still the current version (records built from it
+    must not undo a publish that came in between); otherwise raise VersionMoved and change nothing.
+    """
     root = Path(root)
     folder = dataset_dir(root, name)
     try:
         with dataset_lock(root, name, wait_seconds):
             current = current_version(root, name)
+            if if_current is not None and current != if_current:
+                raise VersionMoved(
+                    f'"{name}" moved from version {if_current} to {current} meanwhile; nothing was changed'
+                )
             _clear_interrupted(folder, current)
             if not (folder / "metadata.yaml").is_file():
                 meta = {**METADATA_TEMPLATE, "title": name, **(metadata or {})}

@@ -16,9 +16,10 @@ import pytest
 from dashboard.chromium import OFFLINE_FLAGS, find
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+# The real files sit beside the repo; a git worktree elsewhere points at them with ENCOUNTERS_SHARED_DATA.
+SHARED_DATA = Path(os.environ.get("ENCOUNTERS_SHARED_DATA") or REPO.parent / "shared" / "data")
 APP = str(REPO / "dashboard" / "app.py")
-PAGES = ("explore", "briefing", "methodology", "about", "contribute")
+PAGES = ("explore", "briefing", "methodology", "about", "contribute", "report")
 SHOTS = REPO / "test-artifacts" / "screenshots"
 CHROMIUM = find() or "/usr/bin/chromium"
 CHROMIUM_ARGS = list(OFFLINE_FLAGS)
@@ -114,9 +115,17 @@ def page_app(page: str, browser: bool = True, **query):
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port; within ENCOUNTERS_TEST_PORTS ("8620-8629") when set (a machine shared by several runs)."""
+    span = os.environ.get("ENCOUNTERS_TEST_PORTS", "")
+    candidates = range(int(span.split("-")[0]), int(span.split("-")[1]) + 1) if span else [0]
+    for port in candidates:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError(f"no free port in ENCOUNTERS_TEST_PORTS={span}")
 
 
 def start_streamlit(data_root: Path, extra_env: dict | None = None, cwd: Path | None = None):

@@ -78,3 +78,35 @@ def test_bad_dataset_name_is_refused(tmp_path):
 
     with pytest.raises(store.StoreError):
         store.dataset_dir(tmp_path, "../etc")
+
+
+def _frame(ids, city="X"):
+    return pd.DataFrame({"encounter_id": list(ids), "city": [city] * len(ids)})
+
+
+def test_a_version_says_why_each_record_changed_where_the_publisher_said(tmp_path):
+    empty = pd.DataFrame()
+    store.publish(tmp_path, "t", _frame(["a", "b"]), empty, {})
+    records = _frame(["a", "b", "c"])
+    records.loc[0, "city"] = "Y"
+    reasons = {"a": "report R-000002", "c": "report R-000001"}
+    store.publish(tmp_path, "t", records, empty, {"record_reasons": reasons, "published_by": "ana"})
+    changes = pd.read_parquet(store.version_dir(tmp_path, "t", 2) / "changes.parquet")
+    assert sorted(changes[["encounter_id", "change", "reason"]].itertuples(index=False, name=None)) == [
+        ("a", "changed", "report R-000002"),
+        ("c", "added", "report R-000001"),
+    ]
+    first = pd.read_parquet(store.version_dir(tmp_path, "t", 1) / "changes.parquet")
+    assert set(first["reason"]) == {""}  # a publish that gives no reason says none
+
+
+def test_publish_if_current_refuses_when_another_version_came_in_between(tmp_path):
+    import pytest
+
+    empty = pd.DataFrame()
+    store.publish(tmp_path, "t", _frame(["a"]), empty, {})
+    store.publish(tmp_path, "t", _frame(["a", "b"]), empty, {})  # someone else's publish
+    with pytest.raises(store.VersionMoved, match="from version 1 to 2"):
+        store.publish(tmp_path, "t", _frame(["a", "c"]), empty, {}, if_current=1)  # built on version 1
+    assert store.current_version(tmp_path, "t") == 2
+    assert store.publish(tmp_path, "t", _frame(["a", "b", "c"]), empty, {}, if_current=2)["version"] == 3

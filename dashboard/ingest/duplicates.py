@@ -3,22 +3,43 @@
 Two records are likely duplicates when their dates are within a day, they share an agency, and
 either both are exact or block points within 1 km of each other, or both name the same city in the
 same state. Records placed only to a county, region or state are never flagged: thousands of
-distinct ICE arrests share one area-of-responsibility point and one date.
+distinct ICE arrests share one area-of-responsibility point and one date. A placeholder agency
+("unknown federal", data/reference/duplicates.yaml) is no agency in common.
+
+A record with an incident key (the source's own incident number, column incident_key) is flagged
+only as a duplicate of the earliest record with the same key: the source has said which of its rows
+are one incident, so its other rows on the same day and street are not.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
+import yaml
+
+from dashboard.paths import REFERENCE_DIR
 
 _CELL_DEG = 0.01  # about 1.1 km of latitude: neighbours within 1 km fall in adjacent cells
 _EARTH_KM = 6371.0
 
 
+@lru_cache(maxsize=1)
+def placeholder_agencies() -> frozenset[str]:
+    doc = yaml.safe_load((REFERENCE_DIR / "duplicates.yaml").read_text(encoding="utf-8"))
+    return frozenset(map(str, doc.get("placeholder_agencies") or ()))
+
+
+def _named(uniques) -> list[str]:
+    """The agencies named in these cells, placeholders left out (they are no agency in common)."""
+    return sorted({a.strip() for u in uniques for a in str(u).split(";") if a.strip()} - placeholder_agencies())
+
+
 def _agency_bits(agencies: pd.Series) -> np.ndarray:
     """Each distinct agency gets one bit, so 'an agency in common' is a bitwise and."""
     codes, uniques = pd.factorize(agencies.fillna(""))
-    names = sorted({a.strip() for u in uniques for a in u.split(";") if a.strip()})
+    names = _named(uniques)
     bit = {n: 1 << i for i, n in enumerate(names[:63])}
     masks = np.array([sum(bit.get(a.strip(), 0) for a in set(u.split(";"))) for u in uniques], dtype=np.int64)
     return masks[codes] if len(codes) else np.zeros(0, dtype=np.int64)
@@ -27,7 +48,7 @@ def _agency_bits(agencies: pd.Series) -> np.ndarray:
 def _agency_members(agencies: pd.Series) -> dict[str, np.ndarray]:
     """For each agency named anywhere, which records name it."""
     codes, uniques = pd.factorize(agencies.astype(object).fillna(""))
-    names = sorted({a.strip() for u in uniques for a in u.split(";") if a.strip()})
+    names = _named(uniques)
     out = {}
     for name in names:
         has = np.array([name in {a.strip() for a in u.split(";")} for u in uniques], dtype=bool)
@@ -96,9 +117,23 @@ def flag_duplicates(df: pd.DataFrame) -> pd.Series:
         keep = ((bits[i] & bits[j]) != 0) & (_haversine_km(lat[i], lon[i], lat[j], lon[j]) <= 1.0)
         np.minimum.at(best, j[keep], i[keep])
 
+    if "incident_key" in df:
+        _by_incident_key(df["incident_key"], best)
     found = best < n
     result[found] = df["encounter_id"].to_numpy(dtype=object)[best[found]]
     return pd.Series(result, index=df.index)
+
+
+def _by_incident_key(keys: pd.Series, best: np.ndarray) -> None:
+    """A keyed record: the earliest record with its key, or nothing (not the place-and-date rule's guess)."""
+    text = keys.astype(object).fillna("").astype(str).str.strip().to_numpy(dtype=object)
+    keyed = text != ""
+    best[keyed] = len(best)
+    if keyed.any():
+        rows = np.flatnonzero(keyed)
+        first = pd.Series(rows).groupby(text[rows]).transform("min").to_numpy()
+        later = first < rows
+        best[rows[later]] = first[later]
 
 
 def _equal_pairs(keys: np.ndarray, offsets) -> tuple[np.ndarray, np.ndarray]:

@@ -72,7 +72,10 @@ def canonical_columns(frame: pd.DataFrame, schema: Schema, source: str) -> tuple
     missing = [c for c in schema.required if c not in frame.columns]
     if missing:
         names = ", ".join(missing)
-        raise FileUnusable(f"{source}: missing required column{'s' if len(missing) > 1 else ''}: {names}")
+        hint = ""
+        if len(missing) == len(schema.required):  # none of the record's columns: a file in another format
+            hint = f"; if it is in another format (police open data, a FOIA release), `encounters mapping draft {source}` drafts a mapping"
+        raise FileUnusable(f"{source}: missing required column{'s' if len(missing) > 1 else ''}: {names}{hint}")
     for c in schema.columns:
         if c.derived and c.name in frame.columns:
             notes.append(f'column "{c.name}" is derived when publishing; the values in the file were ignored')

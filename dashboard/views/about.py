@@ -21,13 +21,24 @@ def render() -> None:
         st.header(meta.get("title") or name)
         common.demo_banner(dataset)
         st.text(str(meta.get("description", "")).strip())
+        license_text = str(meta.get("license") or "").strip()
+        unknown_license = license_text.lower() in ("", "unknown")
+        if unknown_license:
+            # A dataset published without metadata: a reader must see that its reuse terms are not known.
+            st.warning(
+                t(
+                    "License unknown: whoever published this dataset has not said under what terms it may be "
+                    "reused. Ask its publisher before you republish it."
+                ),
+                icon=":material/warning:",
+            )
         published = dataset.manifest.get("published_at", "")[:10]
         info = {
             t("Records"): common.fmt_int(len(dataset.records)),
             t("Version"): t("{version} (published {date})", version=dataset.version, date=published),
             t("Data as of"): dataset.as_of,
             t("Coverage"): str(meta.get("coverage", "")),
-            t("License"): str(meta.get("license", "")),
+            t("License"): t("unknown (not stated)") if unknown_license else license_text,
         }
         st.dataframe({"": list(info), " ": list(info.values())}, hide_index=True)
         for s in meta.get("sources") or []:

@@ -18,14 +18,17 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import auth, contributor_files, store
-from dashboard.ingest.pipeline import problem_summary, publish_prepared
+from dashboard.ingest.pipeline import accounting_line, problem_summary, publish_prepared, published_line
 from dashboard.ingest.read import FileUnusable
+from dashboard.ingest.report import allowed_values
 from dashboard.paths import MAPPINGS_DIR
-from dashboard.views import common
+from dashboard.views import common, review_queue
 
 SESSION_KEY = "contributor"
 NEW_DATASET = "+ a new dataset"
 NO_MAPPING = "none (the file has the canonical columns)"
+EDITED_MAPPING = "my own mapping: draft it from the file and edit it here"
+_MAPPING_TEXT, _MAPPING_APPLIED = "contribute_mapping_text", "_contribute_mapping_applied"
 MAX_SHOWN = 5_000  # rows of a table sent to the browser; the downloads have every row
 _FLASH, _SEEN, _UPLOAD_N, _STORED = (
     "_contribute_flash",
@@ -194,13 +197,17 @@ def render() -> None:
     name, is_new = _choose_dataset(root)
     if name is None:
         return
-    upload_tab, history_tab, audit_tab = st.tabs(["Upload and publish", "History and rollback", "Audit log"])
+    upload_tab, history_tab, audit_tab, reports_tab = st.tabs(
+        ["Upload and publish", "History and rollback", "Audit log", "Reports from visitors"]
+    )
     with upload_tab:
         _upload_and_publish(root, name, is_new, who)
     with history_tab:
         _history(root, name, who)
     with audit_tab:
         _audit(root, name)
+    with reports_tab:
+        review_queue.render(root, who)
 
 
 def _flash(text: str) -> None:
@@ -250,16 +257,81 @@ def _cache() -> dict[str, contributor_files.LRU]:
     return {"prepared": contributor_files.LRU(3), "preview": contributor_files.LRU(2)}
 
 
-def _mapping_choice() -> Path | None:
+def _mapping_choice() -> Path | str | None:
     files = sorted(p.name for p in MAPPINGS_DIR.glob("*.y*ml")) if MAPPINGS_DIR.is_dir() else []
     choice = st.selectbox(
         "Mapping",
-        [NO_MAPPING, *files],
+        [NO_MAPPING, EDITED_MAPPING, *files],
         key="contribute_mapping",
         help="A file from data/mappings/ that turns a file in a foreign format (police open data, a FOIA "
-        "release) into encounter records.",
+        "release) into encounter records, or your own: drafted from the uploaded file, edited here.",
     )
+    if choice == EDITED_MAPPING:
+        return EDITED_MAPPING
     return None if choice == NO_MAPPING else MAPPINGS_DIR / choice
+
+
+def _draft_into_editor(stored: Path, source: str) -> None:
+    """The Draft button's callback: it runs before the page, so it may fill the text area."""
+    try:
+        st.session_state[_MAPPING_TEXT] = contributor_files.draft_for_upload(stored, source)
+    except FileUnusable as exc:
+        st.session_state[_MAPPING_TEXT] = f"# The file could not be read, so nothing was drafted: {exc}\n"
+
+
+def _apply_mapping_text() -> None:
+    st.session_state[_MAPPING_APPLIED] = st.session_state.get(_MAPPING_TEXT, "")
+
+
+def _edited_mapping(root: Path, stored: Path, source: str) -> Path | None:
+    """Draft a mapping from the upload, edit it in a text area, validate the file with it. The path of the
+    mapping last applied, or None while there is none."""
+    st.subheader("Your mapping")
+    st.write(
+        "Draft a mapping from this file: every column is proposed from its header and contents, every "
+        "distinct value of the mapped columns is listed with the rows it covers, and each FILL IN marks "
+        "what only you can say (the agency, how certain the records are, the sources). Edit it below, then "
+        "validate the file with it. `encounters mapping reference` describes every key."
+    )
+    buttons = st.columns(3)
+    buttons[0].button(
+        "Draft a mapping",
+        icon=":material/auto_fix_high:",
+        key="contribute_draft_mapping",
+        on_click=_draft_into_editor,
+        args=(stored, source),
+    )
+    text = st.text_area(
+        "Mapping (YAML)",
+        key=_MAPPING_TEXT,
+        height=420,
+        placeholder="Press Draft a mapping, or paste a mapping here.",
+    )
+    buttons[1].button(
+        "Validate with this mapping",
+        type="primary",
+        icon=":material/fact_check:",
+        key="contribute_apply_mapping",
+        on_click=_apply_mapping_text,
+        disabled=not text.strip(),
+    )
+    if text.strip():
+        stem = Path(source).stem or "mapping"
+        buttons[2].download_button(
+            "Download the mapping (YAML)",
+            data=text.encode("utf-8"),
+            file_name=f"{stem}-mapping.yaml",
+            mime="application/x-yaml",
+            icon=":material/download:",
+            key="contribute_download_mapping",
+        )
+    applied = st.session_state.get(_MAPPING_APPLIED, "")
+    if not applied.strip():
+        st.caption("Nothing is checked until you press Validate with this mapping.")
+        return None
+    if applied != text:
+        st.caption("The report below is for the mapping as it was when you last pressed Validate.")
+    return contributor_files.store_mapping_text(root, applied)
 
 
 def _stored_upload(root: Path, uploaded) -> Path:
@@ -294,7 +366,11 @@ def _upload_and_publish(root: Path, name: str, is_new: bool, who: Identity) -> N
     except FileUnusable as exc:
         _user_error("This file cannot be used.", f"{source}: {exc}")
         return
-    mapping_key = (mapping.name, mapping.stat().st_mtime_ns) if mapping else None
+    if mapping == EDITED_MAPPING:
+        mapping = _edited_mapping(root, stored, source)
+        if mapping is None:
+            return
+    mapping_key = (str(mapping), mapping.stat().st_mtime_ns) if mapping else None
     key = (stored.name, mapping_key)
     prepared = _cache()["prepared"].get(key)
     if prepared is None:
@@ -305,6 +381,8 @@ def _upload_and_publish(root: Path, name: str, is_new: bool, who: Identity) -> N
     prepared = replace(prepared, source=source)
 
     _report(prepared, name)
+    if prepared.mapped is not None:
+        _mapped_preview(prepared)
     version = store.current_version(root, name)
     old, changes = _changes(root, name, version, key, prepared)
     _preview(prepared, old, changes, name, version)
@@ -336,8 +414,11 @@ def _check(stored: Path, mapping: Path | None, source: str):
             return None
         bar.progress(1.0, text="Done")
         c = prepared.counts()
+        grouped = "encounters" in c or "rows_left_out" in c  # a mapping grouped rows or left some out
         status.update(
-            label=f"Checked: {c['rows_in']:,} rows in, {c['rows_valid']:,} valid, {c['rows_invalid']:,} invalid",
+            label=f"Checked: {accounting_line(c)}"
+            if grouped
+            else f"Checked: {c['rows_in']:,} rows in, {c['rows_valid']:,} valid, {c['rows_invalid']:,} invalid",
             state="complete",
             expanded=False,
         )
@@ -357,11 +438,19 @@ def _report(prepared, name: str) -> None:
         st.text(f"Note: {note}")
     c = prepared.counts()
     _counts({"Rows in": c["rows_in"], "Valid": c["rows_valid"], "Invalid": c["rows_invalid"]})
+    if "rows_left_out" in c or "encounters" in c:  # a mapping's leave_out rules or group_by: say how rows add up
+        st.text(accounting_line(c))
     problems = prepared.problems
     if problems.empty:
         st.success("Every row is valid.", icon=":material/check:")
         return
-    st.write("Every problem, by spreadsheet row and column. Fix them in your file and upload it again.")
+    if prepared.mapping:
+        st.write(
+            "Every problem, by spreadsheet row and column. Each reason names the mapping key that fixes it "
+            "(values:, format:, constants:) and the source column it came from."
+        )
+    else:
+        st.write("Every problem, by spreadsheet row and column. Fix them in your file and upload it again.")
     columns = sorted(problems["column"].astype(str).unique())
     chosen = st.multiselect("Show problems in these columns", columns, key="contribute_problem_columns")
     shown = problems[problems["column"].isin(chosen)] if chosen else problems
@@ -391,6 +480,23 @@ def _report(prepared, name: str) -> None:
     )
     with st.expander("Problems grouped by column, value and reason"):
         st.dataframe(problem_summary(shown).head(MAX_SHOWN), hide_index=True, width="stretch")
+    allowed = {c: a for c in columns if (a := allowed_values(c))}
+    if allowed:
+        with st.expander("Allowed values of these columns"):
+            st.dataframe(
+                {"column": list(allowed), "allowed values": list(allowed.values())}, hide_index=True, width="stretch"
+            )
+
+
+def _mapped_preview(prepared) -> None:
+    """N records as the mapping made them, each beside the source row it came from."""
+    st.subheader("Preview: records beside their source rows")
+    n = st.number_input("Records to preview", min_value=1, max_value=50, value=3, key="contribute_preview_n")
+    for row, valid, source, record in contributor_files.preview_frames(prepared, int(n)):
+        st.caption(f"Row {row}: " + ("valid" if valid else "invalid (its problems are in the report above)"))
+        left, right = st.columns(2)
+        left.dataframe(source, hide_index=True, width="stretch")
+        right.dataframe(record, hide_index=True, width="stretch")
 
 
 def _changes(root: Path, name: str, version: int | None, key, prepared):
@@ -456,8 +562,7 @@ def _publish(root: Path, name: str, is_new: bool, who: Identity, prepared, chang
     )
     metadata = None
     if is_new:
-        demo = st.checkbox("These records are fictional (demonstration data)", key="contribute_new_demo", value=False)
-        metadata = {"title": name, "demonstration": bool(demo)}
+        metadata = _new_dataset_metadata(name)
     risks = []
     if c["rows_invalid"]:
         risks.append(f"{c['rows_invalid']:,} invalid rows will not be published (they are kept with their reasons)")
@@ -498,11 +603,38 @@ def _publish(root: Path, name: str, is_new: bool, who: Identity, prepared, chang
     _flash(
         f"Published version {manifest['version']} of {name}: {manifest['rows_published']:,} records "
         f"({ch['added']:,} added, {ch['changed']:,} changed, {ch['removed']:,} removed); "
-        f"{manifest['rows_quarantined']:,} rows quarantined. Every page shows it now.",
+        f"{manifest['rows_quarantined']:,} rows quarantined. Every page shows it now."
+        + (f" {published_line(manifest)}." if "rows_left_out" in manifest or "rows_grouped" in manifest else ""),
     )
     st.session_state[_UPLOAD_N] = st.session_state.get(_UPLOAD_N, 0) + 1  # a fresh, empty uploader
     st.session_state.pop(_STORED, None)
     st.rerun()
+
+
+def _new_dataset_metadata(name: str) -> dict:
+    """What a new dataset's About page will say; without a license it says "unknown", and this warns first."""
+    st.write("A new dataset: say what it is. The About page shows this to every visitor.")
+    title = st.text_input("Title", key="contribute_new_title", max_chars=200, placeholder=name).strip()
+    description = st.text_area("Description", key="contribute_new_description", max_chars=2000, height=80).strip()
+    license_text = st.text_input(
+        "License", key="contribute_new_license", max_chars=300, placeholder="e.g. Public domain (US government record)"
+    ).strip()
+    source = st.text_input("Source (publisher and address)", key="contribute_new_source", max_chars=500).strip()
+    demo = st.checkbox("These records are fictional (demonstration data)", key="contribute_new_demo", value=False)
+    if not license_text:
+        st.warning(
+            "No license given: the dataset's license will be recorded as unknown, and the About page will warn "
+            "visitors that its reuse terms are not known. Give the license the publisher states, if any.",
+            icon=":material/warning:",
+        )
+    metadata = {"title": title or name, "demonstration": bool(demo)}
+    if description:
+        metadata["description"] = description
+    if license_text:
+        metadata["license"] = license_text
+    if source:
+        metadata["sources"] = [{"title": source}]
+    return metadata
 
 
 # ---------------------------------------------------------------- history, rollback, audit

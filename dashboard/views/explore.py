@@ -20,6 +20,7 @@ from dashboard.explore import aggregate, export, figures, mapfig, mappreview, ma
 from dashboard.explore import filters as flt
 from dashboard.explore.data import MULTI_COLUMNS
 from dashboard.explore.mapview import readable
+from dashboard.explore.record_history import history_line, record_history
 from dashboard.explore.summaries import tr
 from dashboard.schema import load_schema
 from dashboard.views import common, still_map
@@ -479,10 +480,25 @@ def _record_detail(dataset, record_id: str) -> None:
         return
     # The dialog's title is in the page's language, so the dialog is made here rather than at import
     dialog = st.dialog(t("Record"), width="large", on_dismiss=_close_record)(_record_dialog)
-    dialog(record_text.detail(rows.iloc[0].to_dict(), common.lang()), dataset.name)
+    dialog(record_text.detail(rows.iloc[0].to_dict(), common.lang()), dataset.name, dataset.version)
 
 
-def _record_dialog(d: dict, dataset_name: str) -> None:
+@st.cache_data(max_entries=256, show_spinner=False)
+def _history(root: str, name: str, version: int, record_id: str) -> list[dict]:
+    """A record's history as of a version (a new version is a new key: its history may have grown)."""
+    return record_history(root, name, record_id)
+
+
+def _record_history(dataset_name: str, version: int, record_id: str) -> None:
+    st.markdown(f"**{t('History')}**")
+    entries = _history(root=common.data_root(), name=dataset_name, version=version, record_id=record_id)
+    for entry in entries:
+        st.text(history_line(entry, common.lang()))  # text: a reason may be a contributor's own words
+    if not entries:
+        st.text(t("No published change of this record is on file."))
+
+
+def _record_dialog(d: dict, dataset_name: str, version: int) -> None:
     st.subheader(common.md_escape(d["title"]))  # escaped: record text is never Markdown
     st.text(d["id"])
     st.text(d["summary"] or t("No summary."))
@@ -499,10 +515,13 @@ def _record_dialog(d: dict, dataset_name: str) -> None:
         st.markdown(f"**{t('Precision notes')}**")
         for note in d["notes"]:
             st.text(note)
-    st.markdown(f"**{t('Permalink')}**")
+    _record_history(dataset_name, version, d["id"])
     query = {"dataset": dataset_name, "record": d["id"]}
     if "lang" in st.query_params:  # the link opens the record in the language it was shared in
         query["lang"] = common.lang()
+    # The Report page, in a new tab, with this record's correction form (the view here stays as it is)
+    st.link_button(t("Report a correction"), common.permalink(query, "report"), icon=":material/edit_note:")
+    st.markdown(f"**{t('Permalink')}**")
     st.code(_permalink(query), language=None)
     if st.button(t("Close")):
         _close_record()

@@ -6,10 +6,11 @@ import re
 
 import streamlit as st
 
+from dashboard import i18n
 from dashboard.codebook import columns_table, taxonomy_table
 from dashboard.config import corrections_contact
 from dashboard.paths import SOURCES_DIR
-from dashboard.views import common
+from dashboard.views import common, report
 from dashboard.views.common import t, term
 
 
@@ -81,6 +82,12 @@ def render() -> None:
             "can be separate events, such as the thousands of identical redacted rows in the ICE FOIA release."
         )
     )
+    st.markdown(
+        t(
+            'An agency given as "unknown federal" is not an agency in common. A record that carries its source\'s '
+            "own incident number (`incident_key`) is flagged only when an earlier record has the same number."
+        )
+    )
     st.header(t("Codebook ({title})", title=dataset.metadata.get("title", name)))
     st.caption(t("Missing: the share of this dataset's records with no value in the column."))
     table = columns_table(records=dataset.records)
@@ -106,10 +113,42 @@ def render() -> None:
         )
         for s in meta.get("sources") or []:
             st.text(t("Source: {source}", source=f"{s.get('title', '')} {s.get('url', '')}".strip()))
-    st.header(t("Report a correction"))
-    contact = corrections_contact()
-    st.text(
-        t("To report a correction or a missing record, write to: {contact}", contact=contact)
-        if contact
-        else t("No correction contact is configured.")
+    _corrections_policy()
+
+
+def _corrections_policy() -> None:
+    """How reports and corrections are handled, with how many were received, accepted and rejected."""
+    st.header(t("Corrections policy"))
+    st.markdown(
+        t(
+            "Anyone can report an encounter or a mistake in a record on the [Report](report) page, or with the "
+            "Report a correction button of any record. Nothing reported is published as it is: a contributor "
+            "checks it against its sources, then publishes it through the same validation and review as every "
+            "other change, or rejects it with a reason. A report of an encounter becomes a record whose "
+            "verification is `reported` until other sources corroborate it. Every record shows its history: "
+            "when it was added, each field that changed, and the report behind a change. Contact details are "
+            "seen only by contributors and deleted when a report is closed."
+        )
     )
+    try:
+        counts = report.open_reports().counts()
+    except Exception:  # the reports database cannot be reached: the policy stands, without its figures
+        st.caption(t("The number of reports is not available right now."))
+        counts = None
+    if counts is not None:
+        cols = st.columns(4)
+        lang = common.lang()
+        for col, (label, key) in zip(
+            cols,
+            (
+                (t("Reports received"), "received"),
+                (t("Accepted"), "accepted"),
+                (t("Rejected"), "rejected"),
+                (t("Waiting for review"), "open"),
+            ),
+            strict=True,
+        ):
+            col.metric(label, i18n.num(counts[key], lang))
+    contact = corrections_contact()
+    if contact:
+        st.text(t("You can also write to: {contact}", contact=contact))

@@ -9,7 +9,7 @@ import pytest
 from support import REPO, screenshot, wait_for_app
 
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-PAGES = {"explore": "/", "methodology": "/methodology", "briefing": "/briefing"}
+PAGES = {"explore": "/", "methodology": "/methodology", "briefing": "/briefing", "report": "/report"}
 
 
 def axe_violations(page) -> list[dict]:

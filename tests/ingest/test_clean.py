@@ -120,3 +120,32 @@ def test_identical_region_rows_are_all_kept_unflagged():
 def test_coarse_dates_are_stored_as_the_start_of_their_period(raw, precision, stored):
     out = cleaned({"date": raw, "date_precision": precision}).iloc[0]
     assert str(out["date"])[:10] == stored
+
+
+def test_a_placeholder_agency_is_no_agency_in_common():
+    """One file whose every record said "unknown federal" had 96% of its records flagged as duplicates."""
+    unknown = flag_duplicates(_frame(agencies=["unknown federal", "unknown federal"]))
+    assert unknown.isna().all()
+    with_real = flag_duplicates(_frame(agencies=["unknown federal; ICE ERO", "ICE ERO"]))
+    assert with_real.iloc[1] == "a"  # a real agency in common still counts
+
+
+@pytest.mark.parametrize(
+    "keys, flagged",
+    [
+        pytest.param(["21-1", "21-2"], None, id="different-keys-same-place-and-day"),
+        pytest.param(["21-1", "21-1"], "a", id="same-key"),
+        pytest.param(["", ""], "a", id="no-keys-place-and-date-rule"),
+    ],
+)
+def test_an_incident_key_decides_between_keyed_records(keys, flagged):
+    out = flag_duplicates(_frame(incident_key=keys))
+    assert (None if pd.isna(out.iloc[1]) else out.iloc[1]) == flagged
+
+
+def test_the_same_incident_key_far_apart_is_still_a_possible_duplicate():
+    frame = _frame(
+        incident_key=["21-7", "21-7"], latitude=[44.97, 46.0], city=["Minneapolis", "Duluth"],
+        date=pd.to_datetime(["2025-06-01", "2025-06-09"]),
+    )  # fmt: skip
+    assert flag_duplicates(frame).iloc[1] == "a"

@@ -177,3 +177,25 @@ def test_sentinel_records_match_the_source():
     assert (la["targeted_groups"], la["outcome"], la["verification"]) == ("journalist/observer", "injured", "reported")
     assert la["force_types"] == "impact/less-lethal projectile" and la["sources"] == row["source_url"]
     assert la["agencies"] == "unknown federal"  # tier4 has no agency field at all
+
+
+# ---------------------------------------------------------------- Seattle use of force: one row per officer per subject
+
+SEATTLE = "uof-seattle/Use_Of_Force.csv"
+
+
+def test_seattle_rows_become_one_encounter_per_incident():
+    prepared = prepare(shared_file(SEATTLE), mapping="seattle-uof.yaml")
+    with open(shared_file(SEATTLE), encoding="utf-8", newline="") as f:
+        source = list(csv.DictReader(f))
+    incidents: dict[str, set[str]] = {}
+    for row in source:
+        incidents.setdefault(row["Incident_Num"], set()).add(row["Subject_ID"])
+    counts = prepared.counts()
+    assert counts["rows_in"] == len(source) and counts["encounters"] == len(incidents)
+    assert len(prepared.records) + len(prepared.quarantine()) == len(incidents)
+    people = prepared.records.set_index("encounter_id")["people_affected"]
+    for number, subjects in list(incidents.items())[:500]:
+        if f"SPD-UOF-{number}" in people.index:
+            assert people[f"SPD-UOF-{number}"] == len(subjects)
+    assert "Officer_ID" not in prepared.quarantine().columns

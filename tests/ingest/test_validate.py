@@ -29,7 +29,7 @@ def test_a_valid_row_has_no_problem():
             id="force-synonym",
         ),
         pytest.param({"agencies": "ICE EOR"}, "agencies", 'did you mean "ICE ERO"?', id="agency-typo"),
-        pytest.param({"agencies": "Space Force"}, "agencies", "allowed values are", id="agency-unknown"),
+        pytest.param({"agencies": "Space Force"}, "agencies", "is not a known agency", id="agency-unknown"),
         pytest.param({"agencies": ""}, "agencies", "is empty", id="agency-empty"),
         pytest.param({"encounter_type": "picnic"}, "encounter_type", "not a known encounter type", id="type-unknown"),
         pytest.param({"verification": "rumour"}, "verification", "not a known verification level", id="verification"),

@@ -1,0 +1,182 @@
+"""The Report page in AppTest: a visitor's report and its reference, a correction to a record, and each
+refusal said in words (missing text, a link that is not a web address, the hidden field, the rate limit).
+
+Reports go to a SQLite file of the test's own (ENCOUNTERS_DATABASE_URL), never into the shared demo data.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from support import page_app
+
+from dashboard.reports import NewEncounter, open_reports
+from dashboard.views.report import client_key
+
+SESSION = "a-test-session"
+
+
+@pytest.fixture
+def db(app_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("ENCOUNTERS_DATABASE_URL", f"sqlite:///{tmp_path / 'reports.sqlite3'}")
+    reports = open_reports(app_env)
+    yield reports
+    reports.close()
+
+
+def report_app(**query):
+    at = page_app("report", browser=False, **query)
+    at.session_state["_report_session"] = SESSION  # so that the test knows the page's rate-limit key
+    return at.run()
+
+
+def fill_new(at, what="Agents stopped a car outside the school and drew weapons.", **extra):
+    """Fill the new-encounter form as a visitor would (extra: links, honeypot)."""
+    at.date_input(key="report_dates").set_value((date(2025, 6, 1), date(2025, 6, 3)))
+    at.text_input(key="report_city").input("Minneapolis")
+    at.selectbox(key="report_state").set_value("MN")
+    at.text_area(key="report_what").input(what)
+    at.multiselect(key="report_force").set_value(["weapon displayed"])
+    at.text_area(key="report_links").input(extra.get("links", "https://example.org/video/1"))
+    at.text_input(key="report_contact").input("witness@example.org")
+    if "honeypot" in extra:
+        at.text_input(key="report_website").input(extra["honeypot"])
+    return at
+
+
+def send(at, label="Send the report"):
+    next(b for b in at.button if b.label == label).click()
+    return at.run()
+
+
+def test_a_report_gets_a_reference_and_is_stored_as_typed(db):
+    at = send(fill_new(report_app()))
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Thank you. Your report was received. Its reference is R-000001."]
+    stored = db.get("R-000001")
+    assert (stored.kind, stored.status, stored.city, stored.state) == ("new", "new", "Minneapolis", "MN")
+    assert (stored.date_from, stored.date_to) == (date(2025, 6, 1), date(2025, 6, 3))
+    assert stored.what_happened == "Agents stopped a car outside the school and drew weapons."
+    assert stored.links == ("https://example.org/video/1",) and stored.force_seen == ("weapon displayed",)
+    assert db.contact("R-000001", who="test") == "witness@example.org"
+    # the form is gone; "Send another report" brings back an empty one
+    assert not any(b.label == "Send the report" for b in at.button)
+    at.button(key="report_again").click().run()
+    assert at.text_area(key="report_what").value == ""
+
+
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        pytest.param({"what": "  "}, "Please fill in: What happened.", id="nothing-said"),
+        pytest.param(
+            {"links": "javascript:alert(1)"},
+            "javascript:alert(1) is not a web address; links must start with http:// or https://.",
+            id="not-a-web-address",
+        ),
+    ],
+)
+def test_refusals_say_what_to_change_and_keep_what_was_typed(db, typed, message):
+    at = send(fill_new(report_app(), **typed))
+    assert not at.exception
+    assert [e.value.replace("\\", "") for e in at.error] == [message]  # escaped: it may quote the visitor
+    assert db.list() == []
+    assert at.text_input(key="report_city").value == "Minneapolis"  # nothing typed is lost
+
+
+def test_the_hidden_field_refuses_a_bot_politely(db):
+    at = send(fill_new(report_app(), honeypot="http://spam.example"))
+    assert [e.value for e in at.error] == ["Your report could not be sent\\. Please try again later\\."]
+    assert db.list() == []
+
+
+def test_the_twenty_first_report_within_an_hour_is_refused(db):
+    me = client_key(None, [], 0, SESSION)
+    for _ in range(20):
+        db.file_new(NewEncounter(date(2025, 6, 1), state="MN", what_happened="x"), client=me)
+    at = send(fill_new(report_app()))
+    assert len(at.error) == 1 and "You have sent 20 reports within the last hour" in at.error[0].value
+    assert len(db.list()) == 20
+    db.file_new(NewEncounter(date(2025, 6, 1), state="MN", what_happened="x"), client="someone else")  # others may
+
+
+def test_a_correction_names_the_record_and_field(db, reported_env):
+    at = report_app(dataset="reported-2025-2026", record="FEE-CHI-002")
+    assert not at.exception
+    assert any(t.value == "Record FEE-CHI-002 of reported-2025-2026:" for t in at.text)
+    at.selectbox(key="report_field").set_value("date")
+    at.text_area(key="report_wrong").input("The report says 3 October, not 30 September.")
+    at.text_input(key="report_source").input("https://example.org/news/2")
+    at = send(at, "Send the correction")
+    assert [s.value for s in at.success] == ["Thank you. Your report was received. Its reference is R-000001."]
+    stored = db.get("R-000001")
+    assert (stored.kind, stored.dataset, stored.encounter_id, stored.field) == (
+        "correction",
+        "reported-2025-2026",
+        "FEE-CHI-002",
+        "date",
+    )
+    assert stored.source_url == "https://example.org/news/2"
+
+
+def test_a_fictional_record_has_nothing_to_correct(db):
+    at = report_app(dataset="demo", record="DEMO-00001")
+    assert not at.exception
+    assert [i.value for i in at.info] == ["This record is fictional (demonstration data): there is nothing to correct."]
+    assert not any(b.label == "Send the correction" for b in at.button)
+
+
+def test_an_unknown_record_offers_a_new_report(db):
+    at = report_app(dataset="demo", record="<img src=x onerror=alert(1)>")
+    assert not at.exception
+    assert "No record" in at.warning[0].value and "\\<img" in at.warning[0].value  # escaped, shown as text
+    assert any(b.label == "Send the report" for b in at.button)
+
+
+def test_the_page_and_its_refusals_in_spanish(db):
+    at = report_app(lang="es")
+    assert at.title[0].value == "Reportar un encuentro o una corrección"
+    at = send(fill_new(at, what=""), "Enviar el reporte")
+    assert [e.value.replace("\\", "") for e in at.error] == ["Complete: Qué pasó."]
+
+
+@pytest.mark.parametrize(
+    "ip, forwarded, proxies, same_as",
+    [
+        pytest.param("10.0.0.1", ["1.2.3.4"], 0, ("10.0.0.1", [], 0), id="no-proxy-ignores-the-header"),
+        pytest.param("10.0.0.1", ["6.6.6.6, 1.2.3.4"], 1, ("10.0.0.9", ["1.2.3.4"], 1), id="behind-one-proxy"),
+        pytest.param("10.0.0.1", ["9.9.9.9, 1.2.3.4"], 1, ("10.0.0.1", ["7.7.7.7, 1.2.3.4"], 1), id="spoofed-left"),
+    ],
+)
+def test_the_rate_limit_key_is_the_visitors_address(ip, forwarded, proxies, same_as):
+    assert client_key(ip, forwarded, proxies, "s1") == client_key(*same_as, "s2")
+    assert "1.2.3.4" not in client_key(ip, forwarded, proxies, "s1")
+
+
+def test_without_an_address_each_session_is_a_client():
+    assert client_key(None, [], 0, "s1") != client_key(None, [], 0, "s2")
+    assert client_key("1.2.3.4", [], 0, "s1") != client_key("1.2.3.5", [], 0, "s1")
+
+
+def test_methodology_counts_reports_received_accepted_rejected(db):
+    for _ in range(3):
+        db.file_new(NewEncounter(date(2025, 6, 1), state="MN", what_happened="x"), client="c")
+    db.reject("R-000002", who="alice", reason="No source.")
+    at = page_app("methodology", browser=False).run()
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    assert shown == {"Reports received": "3", "Accepted": "0", "Rejected": "1", "Waiting for review": "2"}
+    es = page_app("methodology", browser=False, lang="es").run()
+    assert {m.label: m.value for m in es.metric}["Reportes recibidos"] == "3"
+
+
+def test_a_database_that_cannot_be_reached_is_said_in_words(app_env, monkeypatch, tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the database's folder should be")
+    monkeypatch.setenv("ENCOUNTERS_DATABASE_URL", f"sqlite:///{blocked / 'reports.sqlite3'}")
+    at = send(fill_new(report_app()))
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Your report could not be stored just now. Nothing was sent; please try again in a while."
+    ]
