@@ -181,15 +181,23 @@ def _selected_ids(name: str, version: int, filters: flt.Filters, kind: str, keys
     return tuple(ds.records["encounter_id"].to_numpy()[chosen])
 
 
+@st.cache_resource(show_spinner=False)
+def _shared_downloads() -> export.SharedFiles:
+    """One store of recent downloads for the whole server: visitors of one link share one file."""
+    return export.SharedFiles()
+
+
 def _export(name: str, version: int, filters: flt.Filters, fmt: str):
-    """A callable that builds the download only when it is clicked (a big CSV costs seconds)."""
+    """A callable that builds the download only when it is clicked (a big CSV costs seconds), or hands
+    over the same file built for an earlier visitor of the same view (dataset, version, filters)."""
+    shared, key = _shared_downloads(), (common.data_root(), name, version, repr(filters), fmt)
 
     def build() -> bytes:
         ds = common.dataset_at(name, version)
         subset = ds.records.loc[flt.mask(ds, filters)]
         return export.to_csv(subset) if fmt == "csv" else export.to_geojson(subset)
 
-    return build
+    return functools.partial(shared.get, key, build)
 
 
 # ---------------------------------------------------------------------------- page state
@@ -515,7 +523,9 @@ def _record_dialog(d: dict, dataset_name: str, version: int) -> None:
     st.link_button(t("Report a correction"), common.permalink(query, "report"), icon=":material/edit_note:")
     st.markdown(f"**{t('Permalink')}**")
     st.code(_permalink(query), language=None)
-    st.button(t("Close"), on_click=_close_record)
+    if st.button(t("Close")):
+        _close_record()
+        st.rerun()  # a dialog closes only when a rerun is asked from inside it; a callback's rerun leaves it open
 
 
 def _permalink(query: dict) -> str:

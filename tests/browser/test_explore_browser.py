@@ -219,6 +219,19 @@ def test_record_permalink_opens_the_detail(server, page, published):
     page.wait_for_function("() => !location.search.includes('record=')", timeout=30000)
 
 
+def test_the_close_button_at_the_foot_of_a_record_closes_it(server, page, published):
+    """The text button under the permalink closes the dialog (it used to drop ?record and stay open,
+    leaving the page behind it unusable)."""
+    rec = published.iloc[11]
+    open_explore(page, server + f"/?record={rec['encounter_id']}")
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for(timeout=30000)
+    dialog.locator('[data-testid="stBaseButton-secondary"]').filter(has_text="Close").click()
+    dialog.wait_for(state="detached", timeout=30000)
+    page.wait_for_function("() => !location.search.includes('record=')", timeout=30000)
+    page.get_by_role("button", name="Download CSV").click(trial=True)  # the page is usable again
+
+
 def test_desktop_and_phone_screenshots_without_horizontal_scrolling(server, page, browser):
     open_explore(page, server + "/")
     whole_page_screenshot(page, "explore-desktop")

@@ -126,3 +126,32 @@ def test_every_unicode_lookalike_of_a_formula_sign_is_neutralised():
 
 def test_geojson_of_no_records(risky):
     assert json.loads(export.to_geojson(risky.iloc[:0])) == {"type": "FeatureCollection", "features": []}
+
+
+def test_shared_files_build_a_view_once_and_hand_the_same_bytes_to_everyone():
+    files, builds = export.SharedFiles(), []
+
+    def build(text):
+        def make():
+            builds.append(text)
+            return text.encode()
+
+        return make
+
+    assert files.get(("demo", 1, "state=MN", "csv"), build("mn")) == b"mn"
+    assert files.get(("demo", 1, "state=MN", "csv"), build("other")) == b"mn"  # the second visitor
+    assert files.get(("demo", 2, "state=MN", "csv"), build("mn v2")) == b"mn v2"  # a new version: built again
+    assert builds == ["mn", "mn v2"]
+
+
+def test_shared_files_keep_within_their_budget_and_never_keep_a_huge_file():
+    files = export.SharedFiles(budget=10, largest=6)
+    files.get("a", lambda: b"aaaa")
+    files.get("b", lambda: b"bbbb")
+    files.get("a", lambda: b"never")  # a is used again: b is now the oldest
+    files.get("c", lambda: b"cccc")  # 12 bytes > 10: the oldest (b) goes
+    assert files.get("b", lambda: b"b2") == b"b2"  # rebuilt (a 4 + c 4 + b 2 = 10: within the budget)
+    assert files.get("a", lambda: b"x") == b"aaaa"  # kept
+    assert files.get("huge", lambda: b"0123456789") == b"0123456789"
+    assert files.get("huge", lambda: b"rebuilt!!!") == b"rebuilt!!!"  # larger than `largest`: not kept
+    assert len(files) == 3  # a, c, b
