@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -184,3 +185,32 @@ def wait_for_app(pg, timeout_ms: int = 60000) -> None:
     pg.wait_for_selector('[data-testid="stMetric"], [data-testid="stAlert"], h1', timeout=timeout_ms)
     pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
     pg.wait_for_timeout(500)
+
+
+# What every test mapping needs for the record's required columns, unless the test sets them itself.
+BASE_MAPPING = {
+    "columns": {"encounter_id": {"template": "T-{row}"}},
+    "constants": {
+        "date": "2025-06-14",
+        "agencies": "ICE ERO",
+        "encounter_type": "arrest",
+        "verification": "reported",
+        "sources": "https://example.org/report",
+    },
+}
+
+
+def writable_copy(published: Path, tmp_path: Path, monkeypatch) -> Path:
+    """A copy of published datasets that a test may change, made the app's data directory."""
+    copy = tmp_path / "datasets"
+    shutil.copytree(published, copy)
+    monkeypatch.setenv("ENCOUNTERS_DATA_DIR", str(copy))
+    return copy
+
+
+def sign_in(at, username: str, password: str):
+    """Type a contributor's name and password into the Contribute page's form and press Sign in."""
+    at.text_input(key="sign_in_username").input(username)
+    at.text_input(key="sign_in_password").input(password)
+    next(b for b in at.button if b.label == "Sign in").click()
+    return at.run()

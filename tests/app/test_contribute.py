@@ -8,14 +8,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
-import shutil
 import subprocess
 import sys
 from functools import partial
 
 import pandas as pd
 import pytest
-from support import REPO, new_app, page_app
+from support import REPO, new_app, page_app, sign_in
 
 from dashboard import auth, store
 from dashboard.ingest.pipeline import diff_prepared, prepare
@@ -25,14 +24,6 @@ HASH = auth.hash_password(PASSWORD, n=2**10)  # a cheap hash for tests; same for
 CONTRIBUTORS = {"alice": {"name": "Alice Example", "password_hash": HASH}}
 DEMO_CSV = REPO / "data" / "sources" / "demo" / "encounters.csv"
 UPLOADER = "file_uploader"
-
-
-@pytest.fixture
-def root(demo_root, tmp_path, monkeypatch):
-    copy = tmp_path / "datasets"
-    shutil.copytree(demo_root, copy)
-    monkeypatch.setenv("ENCOUNTERS_DATA_DIR", str(copy))
-    return copy
 
 
 def demo_source() -> pd.DataFrame:
@@ -73,10 +64,7 @@ def contribute_app(sign_in: bool = False, **secrets):
 
 
 def do_sign_in(at, username: str = "alice", password: str = PASSWORD):
-    at.text_input(key="sign_in_username").input(username)
-    at.text_input(key="sign_in_password").input(password)
-    next(b for b in at.button if b.label == "Sign in").click()
-    return at.run()
+    return sign_in(at, username, password)
 
 
 def upload(at, data: bytes, name: str = "refresh.csv"):

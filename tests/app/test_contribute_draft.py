@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-
-import pytest
-from support import page_app
+from support import page_app, sign_in
 
 from dashboard import auth
 
@@ -25,22 +22,11 @@ FILLED = {
 }
 
 
-@pytest.fixture
-def root(demo_root, tmp_path, monkeypatch):
-    copy = tmp_path / "datasets"
-    shutil.copytree(demo_root, copy)
-    monkeypatch.setenv("ENCOUNTERS_DATA_DIR", str(copy))
-    return copy
-
-
 def _signed_in_with_upload():
     at = page_app("contribute")
     at.secrets["contributors"] = CONTRIBUTORS
     at.run()
-    at.text_input(key="sign_in_username").input("alice")
-    at.text_input(key="sign_in_password").input(PASSWORD)
-    next(b for b in at.button if b.label == "Sign in").click()
-    at.run()
+    sign_in(at, "alice", PASSWORD)
     at.selectbox(key="contribute_dataset").set_value("+ a new dataset").run()
     at.text_input(key="contribute_new_name").input("police-test").run()
     at.selectbox(key="contribute_mapping").set_value("my own mapping: draft it from the file and edit it here").run()

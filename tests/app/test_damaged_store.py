@@ -10,22 +10,12 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 
-import pytest
 from support import new_app
 from test_contribute import contribute_app, demo_source, history_table, upload
 
 from dashboard import fsio, store
 from dashboard.ingest.pipeline import prepare, publish_prepared
-
-
-@pytest.fixture
-def root(demo_root, tmp_path, monkeypatch):
-    copy = tmp_path / "datasets"
-    shutil.copytree(demo_root, copy)
-    monkeypatch.setenv("ENCOUNTERS_DATA_DIR", str(copy))
-    return copy
 
 
 def _damage(root, version: int = 1) -> None:

@@ -6,11 +6,10 @@ never goes into the fictional demonstration data).
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 
 import pytest
-from support import page_app
+from support import page_app, sign_in, writable_copy
 
 from dashboard import auth, store
 from dashboard.explore.record_history import record_history
@@ -24,9 +23,7 @@ SCRIPT = "<script>alert(1)</script> agents blocked the street <img src=x onerror
 
 @pytest.fixture
 def root(reported_root, tmp_path, monkeypatch):
-    copy = tmp_path / "datasets"
-    shutil.copytree(reported_root, copy)
-    monkeypatch.setenv("ENCOUNTERS_DATA_DIR", str(copy))
+    copy = writable_copy(reported_root, tmp_path, monkeypatch)
     monkeypatch.setenv("ENCOUNTERS_DATABASE_URL", f"sqlite:///{tmp_path / 'reports.sqlite3'}")
     return copy
 
@@ -42,10 +39,7 @@ def signed_in():
     at = page_app("contribute", browser=False)
     at.secrets["contributors"] = CONTRIBUTORS
     at.run()
-    at.text_input(key="sign_in_username").input("alice")
-    at.text_input(key="sign_in_password").input(PASSWORD)
-    next(b for b in at.button if b.label == "Sign in").click()
-    at.run()
+    sign_in(at, "alice", PASSWORD)
     assert at.title[0].value == "Contribute"
     return at
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support import BASE_MAPPING
 
 from dashboard import cli
 from dashboard.ingest import mapping as mapping_module
@@ -14,25 +15,13 @@ from dashboard.ingest.mapping import MappingError, apply_mapping, load_mapping
 from dashboard.ingest.pipeline import prepare
 from dashboard.ingest.read import FileUnusable, read_table
 
-# What every test mapping needs for the record's required columns, unless the test sets them itself.
-BASE = {
-    "columns": {"encounter_id": {"template": "T-{row}"}},
-    "constants": {
-        "date": "2025-06-14",
-        "agencies": "ICE ERO",
-        "encounter_type": "arrest",
-        "verification": "reported",
-        "sources": "https://example.org/report",
-    },
-}
-
 
 def write_mapping(tmp_path: Path, body: dict | str, name: str = "test-map.yaml") -> Path:
     path = tmp_path / name
     if isinstance(body, str):
         path.write_text(textwrap.dedent(body), encoding="utf-8")
         return path
-    doc = {k: dict(x) if isinstance(x, dict) else x for k, x in BASE.items()}
+    doc = {k: dict(x) if isinstance(x, dict) else x for k, x in BASE_MAPPING.items()}
     for key, value in body.items():
         if isinstance(value, dict) and isinstance(doc.get(key), dict):
             doc[key].update(value)

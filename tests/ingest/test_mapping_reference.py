@@ -5,23 +5,13 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from support import REPO
+from support import BASE_MAPPING, REPO
 
 from dashboard import cli
 from dashboard.ingest.mapping import MappingError, load_mapping
 from dashboard.ingest.mapping_format import KEYS, SECTIONS, keys_of, reference_markdown
 
 REFERENCE = REPO / "data" / "mappings" / "REFERENCE.md"
-BASE = {
-    "columns": {"encounter_id": {"template": "T-{row}"}},
-    "constants": {
-        "date": "2025-06-14",
-        "agencies": "ICE ERO",
-        "encounter_type": "arrest",
-        "verification": "reported",
-        "sources": "https://example.org/report",
-    },
-}
 
 
 def test_reference_file_is_the_command_s_output():
@@ -50,7 +40,7 @@ def test_every_key_is_in_the_reference_under_its_section():
 def with_example(example: str, section: str) -> dict:
     snippet = yaml.safe_load(example)
     snippet = {"columns": snippet} if section == "column" else snippet
-    doc = {"columns": dict(BASE["columns"]), "constants": dict(BASE["constants"])}
+    doc = {"columns": dict(BASE_MAPPING["columns"]), "constants": dict(BASE_MAPPING["constants"])}
     for key, value in snippet.items():
         doc[key] = {**doc[key], **value} if key in ("columns", "constants") else value
     for column in doc["columns"]:

@@ -10,26 +10,16 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support import BASE_MAPPING
 
 from dashboard import cli, store
 from dashboard.ingest.mapping import MappingError, load_mapping, map_rows
 from dashboard.ingest.pipeline import prepare, publish_prepared
 from dashboard.ingest.read import read_table
 
-BASE = {
-    "columns": {"encounter_id": {"template": "T-{row}"}},
-    "constants": {
-        "date": "2025-06-14",
-        "agencies": "ICE ERO",
-        "encounter_type": "arrest",
-        "verification": "reported",
-        "sources": "https://example.org/report",
-    },
-}
-
 
 def mapping(tmp_path: Path, body: dict, name: str = "m.yaml") -> Path:
-    doc = {"columns": dict(BASE["columns"]), "constants": dict(BASE["constants"])}
+    doc = {"columns": dict(BASE_MAPPING["columns"]), "constants": dict(BASE_MAPPING["constants"])}
     for key, value in body.items():
         if key in ("columns", "constants"):
             doc[key].update(value)
@@ -98,7 +88,7 @@ def test_a_mapping_can_say_which_words_mean_yes(tmp_path):
 def test_yes_in_a_value_map_matches_the_file_s_yes(tmp_path):
     """YAML 1.1 reads Yes as a boolean; the mapping loader keeps it the word the file has."""
     path = tmp_path / "m.yaml"
-    base = yaml.safe_dump(BASE, sort_keys=False)
+    base = yaml.safe_dump(BASE_MAPPING, sort_keys=False)
     path.write_text(base + "values:\n  targeted_groups: {Yes: US citizen, No: ''}\n", encoding="utf-8")
     text = path.read_text().replace("columns:\n", "columns:\n  targeted_groups: Citizen\n", 1)
     path.write_text(text)
