@@ -3,7 +3,7 @@ add up (rows in, encounters out), and the published message repeats it (issue 15
 
 from __future__ import annotations
 
-from test_contribute import contribute_app, metrics, root, upload  # noqa: F401 (root is a fixture)
+from test_contribute import contribute_app, metrics, upload
 
 from dashboard import store
 

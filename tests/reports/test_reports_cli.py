@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import DATASET
+from reports_support import DATASET
 
 from dashboard import store
 from dashboard.cli import EXIT_INVALID_ROWS, EXIT_OK, EXIT_UNUSABLE, main

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import DATASET, run_at_once
+from reports_support import DATASET, run_at_once
 
 from dashboard import store
 from dashboard.reports import NewEncounter, ReportError, open_reports

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from conftest import run_at_once
+from reports_support import run_at_once
 
 from dashboard.reports import NewEncounter, load_rules, open_reports
 from dashboard.reports import db as reports_db

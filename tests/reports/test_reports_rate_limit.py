@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import run_at_once
+from reports_support import run_at_once
 
 from dashboard.reports import NewEncounter, ReportRefused, open_reports
 from dashboard.reports.tables import filing_log

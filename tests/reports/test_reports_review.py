@@ -8,7 +8,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from conftest import DATASET
+from reports_support import DATASET
 
 from dashboard import store
 from dashboard.reports import DraftInvalid, NewEncounter, ReportError
