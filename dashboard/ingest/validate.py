@@ -156,11 +156,24 @@ def _fast_path(raw: pd.Series, column: Column, schema: Schema) -> tuple[pd.Serie
         else:
             settled = clean.str.len() <= (column.max_length or 10**9)
     missing = clean.str.lower().isin(schema.missing_tokens).to_numpy(dtype=bool)
-    # One str object per distinct value (as the reader gives them): a million cells of a column that
-    # repeats a few values then cost 8 bytes each instead of a new string each (issue 14: memory).
+    return _shared_strings(raw, s, clean), (settled.to_numpy(dtype=bool, na_value=False) & ~missing), missing
+
+
+def _shared_strings(raw: pd.Series, text: pd.Series, clean: pd.Series) -> pd.Series:
+    """`clean` as Python objects, one str per distinct value (a million cells of a column that repeats
+    a few values then cost 8 bytes each, not a new string each), and that str the reader's own where
+    the cleaning left the value as it was: ids and links are distinct on every row, and a second str
+    each would be a second copy of the column while the rows as read are still held (issue 14: memory)."""
     codes, distinct = pd.factorize(clean, use_na_sentinel=False)
-    shared = pd.Series(np.asarray(distinct, dtype=object)[codes], index=clean.index, dtype=object)
-    return shared, (settled.to_numpy(dtype=bool, na_value=False) & ~missing), missing
+    _, first = np.unique(codes, return_index=True)  # the first row of each distinct value
+    objects = np.empty(len(distinct), dtype=object)
+    as_read = raw.to_numpy(dtype=object)
+    kept = np.zeros(len(distinct), dtype=bool)
+    if pd.api.types.infer_dtype(as_read, skipna=True) == "string":
+        kept = (clean == text).to_numpy(dtype=bool, na_value=False)[first] & raw.notna().to_numpy()[first]
+        objects[kept] = as_read[first[kept]]
+    objects[~kept] = np.asarray(distinct[~kept], dtype=object)
+    return pd.Series(objects[codes], index=clean.index, dtype=object)
 
 
 def _parse_column(raw: pd.Series, column: Column, schema: Schema, problems: _Collector) -> np.ndarray:
@@ -238,7 +251,13 @@ def validate(
                 implied_precision = implied
         else:
             out[column.name] = _parse_column(raw, column, schema, problems)
-    parsed = pd.DataFrame(out, index=frame.index)
+    # Text stays Python objects, one str per distinct value (shared with the reader's where unchanged):
+    # pandas 3 would otherwise copy every text column into Arrow strings, a second copy of the file's
+    # text that cleaning then turns back into objects (issue 14: memory).
+    parsed = pd.DataFrame(
+        {k: pd.Series(a, index=frame.index, dtype=object) if _is_objects(a) else a for k, a in out.items()},
+        index=frame.index,
+    )
     if "_read_error" in frame:
         err = frame["_read_error"].fillna("").to_numpy(dtype=object)
         problems.add(err != "", "(whole row)", "", err)
@@ -248,6 +267,10 @@ def validate(
         at = found["column"] == column
         found.loc[at, "reason"] = found.loc[at, "reason"] + "; " + hint
     return Validation(parsed=parsed.reset_index(drop=True), problems=found, notes=notes)
+
+
+def _is_objects(values) -> bool:
+    return isinstance(values, np.ndarray) and values.dtype == object
 
 
 def _check_rows(parsed: pd.DataFrame, frame: pd.DataFrame, implied, problems: _Collector, schema: Schema) -> None:
