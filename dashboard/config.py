@@ -51,6 +51,17 @@ def default_dataset(names: list[str]) -> str:
 DEFAULT_MAX_DECOMPRESSED_MB = 1000
 
 
+DEFAULT_MAX_JSON_MB = 100
+
+
+def max_json_bytes() -> int:
+    """The largest JSON text the reader takes (setting `max_json_mb`). JSON is parsed whole, and its
+    records take about seven times the file's size in memory (70 MB of records: 640 MB to validate), so
+    a larger file is refused, naming it, before any of it is read: at this default validating stays
+    under 1 GB, as for a compressed file."""
+    return int(float(settings().get("max_json_mb", DEFAULT_MAX_JSON_MB)) * 1_000_000)
+
+
 def max_decompressed_bytes() -> int:
     """The most a .gz input may expand to (setting `max_decompressed_mb`): a 10 MB gzip can hold
     gigabytes, and the reader refuses it as soon as its output passes this, before using more memory."""

@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv as pa_csv
 
-from dashboard.config import max_decompressed_bytes
+from dashboard.config import max_decompressed_bytes, max_json_bytes
 
 DELIMITERS = (",", "|", ";", "\t")
 ROW_COL, ERROR_COL = "_row", "_read_error"
@@ -144,6 +144,7 @@ def _read(path: Path) -> tuple[pd.DataFrame, ReadReport]:
         sample_text, truncated = _sample_text(source)
         looks_json = sample_text.lstrip()[:1] in ("[", "{") and suffix not in _TEXT_SUFFIXES
         if suffix in (".json", ".geojson") or looks_json:
+            _refuse_large_json(path, source.stat().st_size, max_json_bytes())
             frame, report = _read_json(path, source.read_text(encoding="utf-8-sig"), encoding)
         else:
             frame, report = _read_delimited(path, source, sample_text, truncated, encoding)
@@ -479,6 +480,18 @@ def _ragged_message(fields: list[str], n: int) -> str:
 
 
 # ---------------------------------------------------------------- JSON
+
+
+def _refuse_large_json(path: Path, size: int, limit: int) -> None:
+    """JSON is parsed whole (its records take about seven times the text in memory): past the setting
+    max_json_mb the file is refused before any of it is read."""
+    if size > limit:
+        raise _unusable(
+            path,
+            f"this JSON holds {size / 1e6:,.0f} MB of text, more than the {limit / 1e6:,.0f} MB of JSON this "
+            "deployment reads (setting max_json_mb: JSON is read whole); save the records as CSV, which takes "
+            "far less memory, or split them into smaller files",
+        )
 
 
 def _read_json(path: Path, text: str, encoding: str) -> tuple[pd.DataFrame, ReadReport]:

@@ -597,3 +597,41 @@ def test_the_decompressed_size_cap_is_a_documented_setting():
     deployment = (Path(__file__).resolve().parents[2] / "data" / "deployment.yaml").read_text()
     assert "max_decompressed_mb:" in deployment
     assert max_decompressed_bytes() == 1_000_000_000
+
+
+# ---------------------------------------------------------------- JSON: parsed whole, so capped by size
+
+
+@pytest.mark.parametrize(
+    "name, pack",
+    [
+        pytest.param("big.json", lambda b: b, id="json"),
+        pytest.param("big.geojson.gz", gzip.compress, id="gzip-geojson"),
+        pytest.param("big.export", lambda b: b, id="json-without-its-name"),
+    ],
+)
+def test_json_past_its_cap_is_refused_before_it_is_read(tmp_path, monkeypatch, name, pack):
+    monkeypatch.setattr(read_module, "max_json_bytes", lambda: 1_000_000)
+    parsed = []
+    monkeypatch.setattr(read_module.json, "loads", lambda text: parsed.append(len(text)))
+    records = json.dumps([{"id": f"T{i}", "city": "Ames"} for i in range(60_000)]).encode()  # 1.9 MB
+    stem = name.split(".")[0]
+    with pytest.raises(
+        FileUnusable, match=rf"^{stem}\.\S+: this JSON holds 2 MB of text, more than the 1 MB.*max_json_mb"
+    ):
+        read_table(write(tmp_path, name, pack(records)))
+    assert parsed == []  # refused before the text was parsed (before: read and parsed whole)
+
+
+def test_json_under_its_cap_reads_as_usual(tmp_path, monkeypatch):
+    monkeypatch.setattr(read_module, "max_json_bytes", lambda: 1_000_000)
+    frame, report = read_table(write(tmp_path, "a.json", json.dumps([{"id": f"T{i}"} for i in range(1000)])))
+    assert report.format == "json" and frame["id"].tolist()[:2] == ["T0", "T1"]
+
+
+def test_the_json_cap_is_a_documented_setting():
+    from dashboard.config import max_json_bytes
+
+    deployment = (Path(__file__).resolve().parents[2] / "data" / "deployment.yaml").read_text()
+    assert "max_json_mb:" in deployment
+    assert max_json_bytes() == 100_000_000
