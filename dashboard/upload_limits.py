@@ -14,14 +14,16 @@ puts these two plain objects in front of it:
 
 from __future__ import annotations
 
+import errno
 import hashlib
-import os
 import shutil
 import threading
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+
+from dashboard import fsio
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,15 @@ class UploadPermits:
             return self._permits.get(session_id)
 
 
+class UploadNotStored(Exception):
+    """An accepted upload could not be written to the spool (the disk is full, or another write error).
+    Its message is for the person uploading; nothing of the file is left on disk."""
+
+    def __init__(self, message: str, disk_full: bool = False):
+        super().__init__(message)
+        self.disk_full = disk_full
+
+
 class UploadSpool:
     """Uploaded files on disk under `folder/<session>/`, named by a hash of the file id (ids come from
     the request's URL, so they never reach the file system as they are)."""
@@ -75,10 +86,14 @@ class UploadSpool:
     def put(self, session_id: str, file_id: str, data: bytes, max_files: int) -> None:
         """Write the file (atomically), then drop the session's oldest files past `max_files`."""
         folder = self._session_dir(session_id)
-        folder.mkdir(parents=True, exist_ok=True)
         tmp = folder / f".tmp-{uuid.uuid4().hex}"
-        tmp.write_bytes(data)
-        os.replace(tmp, self._path(session_id, file_id))
+        try:  # through the store's write seam (dashboard/fsio.py), so the fault tests reach it too
+            fsio.ops.mkdir(folder, parents=True, exist_ok=True)
+            fsio.write_bytes(tmp, data)
+            fsio.ops.replace(tmp, self._path(session_id, file_id))
+        except OSError as exc:
+            fsio.ops.remove(tmp)  # nothing half-written stays behind
+            raise _not_stored(exc) from exc
         with self._lock:
             files = sorted((p for p in folder.iterdir() if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime)
             for old in files[: max(0, len(files) - max_files)]:
@@ -102,3 +117,15 @@ class UploadSpool:
 
     def bytes_held(self) -> int:
         return sum(p.stat().st_size for p in self.folder.rglob("*") if p.is_file()) if self.folder.exists() else 0
+
+
+def _not_stored(exc: OSError) -> UploadNotStored:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return UploadNotStored(
+            "The server's disk is full, so the file could not be stored and nothing of it was kept. "
+            "Try again later, and tell the site's maintainers.",
+            disk_full=True,
+        )
+    return UploadNotStored(
+        f"The server could not store the file ({exc.strerror or exc}); nothing of it was kept. Try again later."
+    )

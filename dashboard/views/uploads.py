@@ -7,6 +7,9 @@ inside a page, after the server has started, so `install` adjusts the live runti
 1. Before it reads a byte of the body, the handler asks `runtime.is_active_session(session)` (its only
    caller in Streamlit 1.67). Ours answers 403 for a session holding no permit, so a visitor who never
    signed in is refused at once and the server never receives the file.
+   The route's size checks (Content-Length first, then a cap while the body streams in) then use the
+   session's permit, not the server's maxUploadSize, so a file over the permit is refused before the
+   server has read more than the permit allows.
 2. The runtime's uploaded-file manager becomes `_DiskUploads`: it checks the permit again (and the
    permit's size and file count: 413 over the size), and keeps accepted files on disk in the data
    directory's `_uploads/_incoming/` instead of in memory.
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import os
 import socket
+from contextvars import ContextVar
 from pathlib import Path
 
 import streamlit as st
@@ -29,12 +33,38 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.uploaded_file_manager import UploadedFileRec
+from streamlit.web.server.starlette import starlette_routes
 
 from dashboard.contributor_files import uploads_dir
-from dashboard.upload_limits import Permit, UploadPermits, UploadSpool
+from dashboard.upload_limits import Permit, UploadNotStored, UploadPermits, UploadSpool
 
 REFUSED = "Uploads are for signed-in contributors (and the Briefing page's boundary file)."
 CONTRIBUTOR_FILES = 3  # the uploader takes one file; a few more cover a replaced file not yet deleted
+
+
+# The permit of the session an upload request is for, set when the route asks whether the session may
+# upload (before it reads the body) and read by the same request's size checks.
+_REQUEST_LIMIT: ContextVar[int | None] = ContextVar("upload_request_limit", default=None)
+
+
+class _PermitSizedConfig:
+    """`streamlit.config` as Streamlit's upload route sees it: within an upload request,
+    `server.maxUploadSize` is the smaller of the server's and the session's permit. The route refuses by
+    Content-Length before reading the body, and stops reading the body past that size, so a visitor's
+    25 MB boundary file is refused at 25 MB, not after 200 MB (the server's limit) were read."""
+
+    def __init__(self, config):
+        self._config = config
+
+    def get_option(self, key: str):
+        value = self._config.get_option(key)
+        limit = _REQUEST_LIMIT.get()
+        if key == "server.maxUploadSize" and limit is not None:
+            return min(value, limit / (1024 * 1024))  # the route multiplies by 1024 * 1024 again
+        return value
+
+    def __getattr__(self, name: str):
+        return getattr(self._config, name)
 
 
 class _DiskUploads(MemoryUploadedFileManager):
@@ -51,7 +81,10 @@ class _DiskUploads(MemoryUploadedFileManager):
             raise HTTPException(status_code=403, detail=REFUSED)
         if len(file.data) > permit.max_bytes:
             raise HTTPException(status_code=413, detail="File too large")
-        self.spool.put(session_id, file.file_id, file.data, permit.max_files)
+        try:
+            self.spool.put(session_id, file.file_id, file.data, permit.max_files)
+        except UploadNotStored as exc:  # 507 Insufficient Storage: the uploader shows the words, not a 500
+            raise HTTPException(status_code=507 if exc.disk_full else 503, detail=str(exc)) from exc
         with self._lock:
             self.index.setdefault(session_id, {})[file.file_id] = (file.name, file.type)
 
@@ -124,11 +157,15 @@ def _install(root: str) -> UploadPermits | None:
         def is_active_and_may_upload(session_id: str) -> bool:
             if not is_active(session_id):
                 return False
-            if manager.permits.permit(session_id) is None:
+            permit = manager.permits.permit(session_id)
+            if permit is None:
                 raise HTTPException(status_code=403, detail=REFUSED)
+            _REQUEST_LIMIT.set(permit.max_bytes)  # this request's context: see _PermitSizedConfig
             return True
 
         runtime.is_active_session = is_active_and_may_upload
+        if not isinstance(starlette_routes.config, _PermitSizedConfig):
+            starlette_routes.config = _PermitSizedConfig(starlette_routes.config)
     return manager.permits
 
 
