@@ -9,7 +9,9 @@ reads it there and PUTs to `/_stcore/upload_file/<session>/<file>` as an attacke
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -119,3 +121,46 @@ def test_a_signed_in_contributor_uploads_to_disk_not_memory(server, page):
     wait_for_app(page)
     assert _spooled(root) == []
     assert _put(page, base, ids[-1], MB) == 403
+
+
+def _put_headers_only(base: str, page, session_id: str, declared: int) -> tuple[int | None, float]:
+    """Send a PUT's headers declaring `declared` bytes and the first 64 KB of the body, no more: (the status
+    the server answers with, within 20 s, or None; seconds it took). A server that reads the body before
+    judging its size never answers."""
+    xsrf = next(c["value"] for c in page.context.cookies() if c["name"] == "_streamlit_xsrf")
+    host, port = base.removeprefix("http://").split(":")
+    head = (
+        f"PUT /_stcore/upload_file/{session_id}/{uuid.uuid4()} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Cookie: _streamlit_xsrf={xsrf}\r\nX-Xsrftoken: {xsrf}\r\n"
+        f"Content-Type: multipart/form-data; boundary=XYZ\r\nContent-Length: {declared}\r\n\r\n"
+        '--XYZ\r\nContent-Disposition: form-data; name="file"; filename="big.geojson"\r\n\r\n'
+    ).encode()
+    started = time.monotonic()
+    with socket.create_connection((host, int(port)), timeout=20) as conn:
+        conn.sendall(head + b"x" * 65536)
+        try:
+            answer = conn.recv(200)
+        except TimeoutError:
+            return None, time.monotonic() - started
+    status = answer.split(b" ")[1] if answer.startswith(b"HTTP/") else b""
+    return (int(status) if status.isdigit() else None), time.monotonic() - started
+
+
+def test_a_visitors_boundary_file_over_its_limit_is_refused_before_it_is_read(server, page):
+    """The Briefing page lets a visitor send one boundary file of 25 MB; the server's limit (200 MB) is for
+    contributors. Refused by its declared size, before the body arrives; a 1 MB file is still taken."""
+    proc, base, root = server
+    ids = _watch_session_id(page)
+    page.goto(base + "/briefing?area_type=upload")
+    page.get_by_text("Boundary file").first.wait_for(timeout=60000)
+    wait_for_app(page)
+    status, seconds = _put_headers_only(base, page, ids[-1], 150 * MB)
+    # before: no answer (the server waited for all 150 MB, then refused them with 413)
+    assert status == 413, f"answered {status} after {seconds:.1f} s"
+    # As a browser sends it: refused, and the server does not hold it on the way.
+    before = _rss_mb(proc.pid)
+    assert _put(page, base, ids[-1], 40 * MB) == 413
+    assert _rss_mb(proc.pid) - before < 30
+    assert _spooled(root) == []
+    assert _put(page, base, ids[-1], MB) == 204
+    assert [p.stat().st_size for p in _spooled(root)] == [MB + 4]
