@@ -12,7 +12,9 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import shutil
 import threading
 import uuid
 from collections import OrderedDict
@@ -24,10 +26,11 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
-from dashboard import store
+from dashboard import fsio, store
 from dashboard.explore.export import FORMULA_STARTS, neutralise
 from dashboard.ingest.pipeline import Prepared, clean_valid, prepare
 from dashboard.ingest.read import FileUnusable
+from dashboard.upload_limits import not_stored
 
 UPLOADS = "_uploads"  # a name store.check_name refuses, so it can never clash with a dataset
 # The suffix of a stored upload is chosen from this list by the uploaded name's ending (the reader
@@ -49,26 +52,22 @@ def uploads_dir(root: Path) -> Path:
 
 
 def store_upload(root: Path, data: bytes | BinaryIO, filename: str) -> Path:
-    """Save an upload as `_uploads/<sha256 of the content><suffix>` (atomically) and return its path."""
+    """Save an upload as `_uploads/<sha256 of the content><suffix>` (atomically) and return its path.
+    Writes go through the store's seam (dashboard/fsio.py); a full disk or another write error raises
+    UploadNotStored saying so, with nothing of the file left behind."""
     suffix = upload_suffix(filename)
     folder = uploads_dir(root)
-    folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".tmp-{uuid.uuid4().hex}"
-    h = hashlib.sha256()
-    stream = data if hasattr(data, "read") else None
-    with open(tmp, "wb") as out:
-        if stream is None:
-            h.update(data)
-            out.write(data)
-        else:
-            stream.seek(0)
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                h.update(block)
-                out.write(block)
-        out.flush()
-        os.fsync(out.fileno())
-    dest = folder / f"{h.hexdigest()}{suffix}"
-    os.replace(tmp, dest)  # the same content twice gives the same file
+    stream = data if hasattr(data, "read") else io.BytesIO(data)
+    stream.seek(0)
+    try:
+        fsio.ops.mkdir(folder, parents=True, exist_ok=True)
+        written = fsio.write_file(tmp, lambda out: shutil.copyfileobj(stream, out, 1 << 20))
+        dest = folder / f"{written['sha256']}{suffix}"
+        fsio.ops.replace(tmp, dest)  # the same content twice gives the same file
+    except OSError as exc:
+        fsio.ops.remove(tmp)
+        raise not_stored(exc) from exc
     return dest
 
 

@@ -93,7 +93,7 @@ class UploadSpool:
             fsio.ops.replace(tmp, self._path(session_id, file_id))
         except OSError as exc:
             fsio.ops.remove(tmp)  # nothing half-written stays behind
-            raise _not_stored(exc) from exc
+            raise not_stored(exc) from exc
         with self._lock:
             files = sorted((p for p in folder.iterdir() if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime)
             for old in files[: max(0, len(files) - max_files)]:
@@ -119,7 +119,8 @@ class UploadSpool:
         return sum(p.stat().st_size for p in self.folder.rglob("*") if p.is_file()) if self.folder.exists() else 0
 
 
-def _not_stored(exc: OSError) -> UploadNotStored:
+def not_stored(exc: OSError) -> UploadNotStored:
+    """The words for a write of an upload that failed (a full disk named as such)."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return UploadNotStored(
             "The server's disk is full, so the file could not be stored and nothing of it was kept. "

@@ -22,6 +22,7 @@ from dashboard.ingest.pipeline import accounting_line, problem_summary, publish_
 from dashboard.ingest.read import FileUnusable
 from dashboard.ingest.report import allowed_values
 from dashboard.paths import MAPPINGS_DIR
+from dashboard.upload_limits import UploadNotStored
 from dashboard.views import common, review_queue
 
 SESSION_KEY = "contributor"
@@ -356,6 +357,9 @@ def _upload_and_publish(root: Path, name: str, is_new: bool, who: Identity) -> N
         stored = _stored_upload(root, uploaded)
     except FileUnusable as exc:
         _user_error("This file cannot be used.", f"{source}: {exc}")
+        return
+    except UploadNotStored as exc:  # a full disk: the server's problem, not the file's
+        _user_error("The file could not be stored.", f"{source}: {exc}")
         return
     if mapping == EDITED_MAPPING:
         mapping = _edited_mapping(root, stored, source)

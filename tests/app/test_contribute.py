@@ -468,3 +468,24 @@ def test_a_running_app_shows_a_version_another_process_published(root, refresh, 
     assert done.returncode == 0, done.stderr
     at.run()
     assert at.metric[0].value == "2,001"
+
+
+def test_a_full_disk_while_storing_the_upload_is_named_on_the_page(root, monkeypatch, refresh):
+    """Before: the OSError reached Streamlit (its redacted error page) and left a .tmp- file behind."""
+    import errno
+    import os
+
+    from dashboard import fsio
+
+    class FullUploadsDisk(fsio.FileOps):
+        def write(self, handle, data):
+            if "_uploads" in str(handle.name):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), handle.name)
+            super().write(handle, data)
+
+    monkeypatch.setattr(fsio, "ops", FullUploadsDisk())
+    at = upload(contribute_app(sign_in=True), refresh)
+    assert any(e.value == "The file could not be stored." for e in at.error), [e.value for e in at.error]
+    assert any("refresh.csv: The server's disk is full" in t.value for t in at.text)
+    assert [p for p in (root / "_uploads").rglob("*") if p.is_file()] == []
+    assert store.current_version(root, "demo") == 1

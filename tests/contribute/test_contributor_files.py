@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import csv
+import errno
 import gzip
 import io
+import os
 
 import pandas as pd
 import pytest
 from support import REPO, rows, write_csv
 
-from dashboard import contributor_files, store
+from dashboard import contributor_files, fsio, store
 from dashboard.ingest.pipeline import prepare
 from dashboard.ingest.read import FileUnusable
+from dashboard.upload_limits import UploadNotStored
 
 DEMO_CSV = REPO / "data" / "sources" / "demo" / "encounters.csv"
 
@@ -217,3 +220,23 @@ def test_missing_values_in_category_columns_show_as_empty():
     )
     added = contributor_files.added_rows(new, store.diff_records(None, new))
     assert added.to_dict("records") == [{"encounter_id": "A", "date": "2025-01-01", "city": ""}]
+
+
+class _FullUploadsDisk(fsio.FileOps):
+    """No space left for uploads: a write under _uploads fails with ENOSPC after putting part of it on disk."""
+
+    def write(self, handle, data):
+        if "_uploads" in str(handle.name):
+            super().write(handle, data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), handle.name)
+        super().write(handle, data)
+
+
+@pytest.mark.parametrize("data", [pytest.param(b"x,y\n1,2\n" * 1000, id="bytes"), pytest.param(None, id="stream")])
+def test_a_full_disk_while_storing_an_upload_says_so_and_leaves_nothing(tmp_path, monkeypatch, data):
+    earlier = contributor_files.store_upload(tmp_path, b"a,b\n1,2\n", "earlier.csv")
+    monkeypatch.setattr(fsio, "ops", _FullUploadsDisk())
+    with pytest.raises(UploadNotStored, match="disk is full.*nothing of it was kept") as refused:
+        contributor_files.store_upload(tmp_path, data if data is not None else io.BytesIO(b"x" * 3_000_000), "in.csv")
+    assert refused.value.disk_full
+    assert sorted(p for p in contributor_files.uploads_dir(tmp_path).rglob("*") if p.is_file()) == [earlier]
