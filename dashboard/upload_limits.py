@@ -130,3 +130,16 @@ def not_stored(exc: OSError) -> UploadNotStored:
     return UploadNotStored(
         f"The server could not store the file ({exc.strerror or exc}); nothing of it was kept. Try again later."
     )
+
+
+def disk_has_room(folder: Path, nbytes: int) -> bool:
+    """Whether the disk holding `folder` (or its nearest existing parent) has `nbytes` free. A page offers
+    an uploader only then, so a full disk is said before a file is sent, not after (the uploader itself
+    can show only a status code)."""
+    path = Path(folder)
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    try:
+        return shutil.disk_usage(path).free >= nbytes
+    except OSError:
+        return True  # cannot tell: let the upload try (a write that fails still says so)

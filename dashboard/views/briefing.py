@@ -124,6 +124,11 @@ def _pick_upload() -> tuple[areas.Area | None, tuple[str, ...]]:
             "located to the exact address or block can be placed inside a drawn area."
         )
     )
+    if not uploads.room_for_upload(Path(common.data_root()), MAX_UPLOAD_MB * 1024 * 1024):
+        st.warning(
+            t("The server's disk is full, so files cannot be uploaded now. Try again later."), icon=":material/storage:"
+        )
+        return None, ()
     uploads.visitor_may_upload(Path(common.data_root()), MAX_UPLOAD_MB)  # this one file, for this session
     file = st.file_uploader(t("Boundary file"), key="b_upload", max_upload_size=MAX_UPLOAD_MB)
     if file is None:

@@ -23,7 +23,7 @@ from dashboard.ingest.read import FileUnusable
 from dashboard.ingest.report import allowed_values
 from dashboard.paths import MAPPINGS_DIR
 from dashboard.upload_limits import UploadNotStored
-from dashboard.views import common, review_queue
+from dashboard.views import common, review_queue, uploads
 
 SESSION_KEY = "contributor"
 NEW_DATASET = "+ a new dataset"
@@ -340,6 +340,9 @@ def _upload_and_publish(root: Path, name: str, is_new: bool, who: Identity) -> N
     seen_before = st.session_state.pop(_SEEN, None)  # the preview the person saw on the previous run
     mapping = _mapping_choice()
     n = st.session_state.setdefault(_UPLOAD_N, 0)
+    if not uploads.room_for_upload(root, uploads.contributor_upload_limit()):
+        st.warning(uploads.FULL_DISK, icon=":material/storage:")
+        return
     uploaded = st.file_uploader(
         "File to publish into the dataset (CSV, or an Excel .xlsx sheet)",
         type=contributor_files.UPLOAD_TYPES,

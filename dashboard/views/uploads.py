@@ -36,7 +36,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFileRec
 from streamlit.web.server.starlette import starlette_routes
 
 from dashboard.contributor_files import uploads_dir
-from dashboard.upload_limits import Permit, UploadNotStored, UploadPermits, UploadSpool
+from dashboard.upload_limits import Permit, UploadNotStored, UploadPermits, UploadSpool, disk_has_room
 
 REFUSED = "Uploads are for signed-in contributors (and the Briefing page's boundary file)."
 CONTRIBUTOR_FILES = 3  # the uploader takes one file; a few more cover a replaced file not yet deleted
@@ -182,7 +182,7 @@ def contributor_may_upload(root: Path, signed_in: bool) -> None:
         return
     permit = permits.permit(session)
     if signed_in:
-        limit = int(st_config.get_option("server.maxUploadSize")) * 1024 * 1024
+        limit = contributor_upload_limit()
         if permit is None or permit != Permit("contributor", limit, CONTRIBUTOR_FILES):
             permits.grant(session, "contributor", limit, CONTRIBUTOR_FILES)
     elif permit is not None and permit.kind == "contributor":
@@ -198,3 +198,15 @@ def visitor_may_upload(root: Path, max_mb: float) -> None:
     permit = permits.permit(session)
     if permit is None:
         permits.grant(session, "visitor", int(max_mb * 1024 * 1024), 1)
+
+
+FULL_DISK = "The server's disk is full, so files cannot be uploaded now. Try again later."
+
+
+def room_for_upload(root: Path, max_bytes: int) -> bool:
+    """Whether the disk that holds uploads (the data directory's `_uploads`) has room for one of `max_bytes`."""
+    return disk_has_room(uploads_dir(root), max_bytes)
+
+
+def contributor_upload_limit() -> int:
+    return int(st_config.get_option("server.maxUploadSize")) * 1024 * 1024

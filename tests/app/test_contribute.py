@@ -489,3 +489,24 @@ def test_a_full_disk_while_storing_the_upload_is_named_on_the_page(root, monkeyp
     assert any("refresh.csv: The server's disk is full" in t.value for t in at.text)
     assert [p for p in (root / "_uploads").rglob("*") if p.is_file()] == []
     assert store.current_version(root, "demo") == 1
+
+
+def test_with_the_disk_full_the_uploaders_say_so_instead_of_taking_a_file(root, monkeypatch):
+    """Streamlit's uploader can show only a status code for a failed upload: a page offers one only when
+    the disk holding uploads has room for a file of its limit, and otherwise says why."""
+    import shutil
+
+    from dashboard import upload_limits
+
+    full = shutil._ntuple_diskusage(total=10**9, used=10**9 - 10**6, free=10**6)
+    with monkeypatch.context() as disk:
+        disk.setattr(upload_limits.shutil, "disk_usage", lambda path: full)
+        at = contribute_app(sign_in=True)
+        assert not at.exception and not at.get(UPLOADER)
+        assert [w.value for w in at.warning if "disk is full" in w.value] == [
+            "The server's disk is full, so files cannot be uploaded now. Try again later."
+        ]
+        at = page_app("briefing", area_type="upload").run()
+        assert not at.exception and not at.get(UPLOADER)
+        assert any("disk is full" in w.value for w in at.warning)
+    assert contribute_app(sign_in=True).get(UPLOADER)  # with room, the uploader is there
