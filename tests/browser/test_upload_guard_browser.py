@@ -8,6 +8,7 @@ reads it there and PUTs to `/_stcore/upload_file/<session>/<file>` as an attacke
 
 from __future__ import annotations
 
+import select
 import shutil
 import socket
 import subprocess
@@ -146,6 +147,36 @@ def _put_headers_only(base: str, page, session_id: str, declared: int) -> tuple[
     return (int(status) if status.isdigit() else None), time.monotonic() - started
 
 
+def _put_chunked(base: str, page, session_id: str, most: int) -> tuple[int | None, int]:
+    """Send a PUT with no declared size (chunked, 1 MB a chunk) until the server answers or `most` bytes
+    are sent: (the status, or None; bytes sent when the answer came)."""
+    xsrf = next(c["value"] for c in page.context.cookies() if c["name"] == "_streamlit_xsrf")
+    host, port = base.removeprefix("http://").split(":")
+    head = (
+        f"PUT /_stcore/upload_file/{session_id}/{uuid.uuid4()} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Cookie: _streamlit_xsrf={xsrf}\r\nX-Xsrftoken: {xsrf}\r\n"
+        "Content-Type: multipart/form-data; boundary=XYZ\r\nTransfer-Encoding: chunked\r\n\r\n"
+    ).encode()
+    first = b'--XYZ\r\nContent-Disposition: form-data; name="file"; filename="big.geojson"\r\n\r\n'
+    chunk = b"%x\r\n" % MB + b"x" * MB + b"\r\n"
+    sent = 0
+    with socket.create_connection((host, int(port)), timeout=5) as conn:
+        conn.sendall(head + b"%x\r\n" % len(first) + first + b"\r\n")
+        try:
+            while sent < most and not select.select([conn], [], [], 0)[0]:  # until an answer is waiting
+                conn.sendall(chunk)
+                sent += MB
+        except OSError:  # the server closed the connection
+            pass
+        conn.settimeout(20)
+        try:
+            answer = conn.recv(200)
+        except OSError:
+            answer = b""
+    status = answer.split(b" ")[1] if answer.startswith(b"HTTP/") else b""
+    return (int(status) if status.isdigit() else None), sent
+
+
 def test_a_visitors_boundary_file_over_its_limit_is_refused_before_it_is_read(server, page):
     """The Briefing page lets a visitor send one boundary file of 25 MB; the server's limit (200 MB) is for
     contributors. Refused by its declared size, before the body arrives; a 1 MB file is still taken."""
@@ -157,6 +188,9 @@ def test_a_visitors_boundary_file_over_its_limit_is_refused_before_it_is_read(se
     status, seconds = _put_headers_only(base, page, ids[-1], 150 * MB)
     # before: no answer (the server waited for all 150 MB, then refused them with 413)
     assert status == 413, f"answered {status} after {seconds:.1f} s"
+    # With no declared size, the server stops reading just past the permit (before: all of it, up to 200 MB).
+    status, sent = _put_chunked(base, page, ids[-1], 80 * MB)
+    assert status == 413 and sent < 40 * MB, f"answered {status} after {sent / MB:.0f} MB"
     # As a browser sends it: refused, and the server does not hold it on the way.
     before = _rss_mb(proc.pid)
     assert _put(page, base, ids[-1], 40 * MB) == 413
