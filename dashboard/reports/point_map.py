@@ -1,12 +1,13 @@
-"""The Report page's point picker: an offline map (the shipped state, county and district boundaries; no
-tiles) covered with faint dots that a click picks. Plain functions, no Streamlit.
+"""The Report page's point picker: an offline map (the shipped state, county and district boundaries and
+the gazetteer's place names; no tiles) covered with faint dots that a click picks. No Streamlit here.
 
-Two views. The state view shows the whole state with coarse dots: a click there only zooms in, since a
-dot tens of kilometres from its neighbours would say nothing useful. The local view is a square
-LOCAL_VIEW_M wide around a place (the city from the gazetteer, or where the visitor zoomed) whose dots
-are the grid that every stored point is rounded to (place_grid, reports.yaml point_grid_m): a click
-there picks a point, and that point is stored exactly as picked. Each dot carries its action and
-position in customdata, so a selection is turned back into (action, latitude, longitude) by clicked().
+Three views. The state view shows the whole state with coarse dots, and a big state's dots open an
+area view (AREA_VIEW_M wide) with finer ones: a click on those only zooms in, since a dot kilometres
+from its neighbours says nothing useful. The local view is a square LOCAL_VIEW_M wide around a place
+(the city from the gazetteer, or where the visitor zoomed) whose dots are the grid every stored point
+is rounded to (place_grid, reports.yaml point_grid_m): a click there picks a point, and that point is
+stored exactly as picked. Each dot carries its action, position and the view it opens in customdata,
+so a selection is turned back into what to do by clicked().
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ AREA_DOTS_ACROSS = 40
 STATE_DOTS = 2_000  # about this many zoom dots over a state's bounding box (fewer fall inside it)
 IN_STATE_MARGIN = 0.02  # degrees (about 2 km): the boundaries are simplified at 1:20m, coasts included
 NEAR_CITY_M = 20_000.0  # a point further than this from a newly named city is cleared
-HEIGHT = 460
+HEIGHT = 420
 LABELS = 24  # place names shown in the local view, at most
 LABEL_GAP_M = 2_500.0  # ... no two closer than this, so they stay readable
 PICK, ZOOM = "pick", "zoom"
@@ -115,7 +116,11 @@ def _nearest_names(state: str, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 def _labels(state: str, view) -> pd.DataFrame:
     """Place names to print in the local view: the nearest to its centre first, none crowding another."""
     rows = _places(state)
-    inside = rows[rows["longitude"].between(view[0], view[1]) & rows["latitude"].between(view[2], view[3])]
+    # names centred near the edge would be cut in half: only those in the inner 80% of the view
+    mx, my = (view[1] - view[0]) * 0.1, (view[3] - view[2]) * 0.1
+    inside = rows[
+        rows["longitude"].between(view[0] + mx, view[1] - mx) & rows["latitude"].between(view[2] + my, view[3] - my)
+    ]
     clat, clon = (view[2] + view[3]) / 2, (view[0] + view[1]) / 2
     order = inside.assign(
         d=[
@@ -187,12 +192,20 @@ def local(latitude: float, longitude: float) -> tuple[float, float, float]:
 
 
 def _layout(view) -> dict:
+    # The view keeps its shape (the dots are a square grid): the axes shrink to fit the chart, the map at
+    # its top left, so that on a phone the blank part is a strip under it, not a band above and below.
     axis = {"visible": False, "showgrid": False, "zeroline": False, "fixedrange": True, "constrain": "domain"}
     return dict(
         **base_layout(HEIGHT),
-        xaxis={**axis, "range": [view[0], view[1]]},
+        xaxis={**axis, "range": [view[0], view[1]], "constraintoward": "left"},
         # equirectangular, as Explore's map: a degree of latitude 1/cos(latitude) times a degree of longitude
-        yaxis={**axis, "range": [view[2], view[3]], "scaleanchor": "x", "scaleratio": 1 / mapfig.x_scale(view)},
+        yaxis={
+            **axis,
+            "range": [view[2], view[3]],
+            "scaleanchor": "x",
+            "scaleratio": 1 / mapfig.x_scale(view),
+            "constraintoward": "top",
+        },
         dragmode=False,  # a finger on a phone scrolls the page; a click picks
         hovermode="closest",
         showlegend=False,
