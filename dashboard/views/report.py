@@ -159,19 +159,16 @@ def _place_section(schema) -> None:
         on_change=_place_changed,
     )
     st.markdown(f"**{t('A point on the map (optional)')}**")
-    point = _point()
-    if not state:
-        st.caption(t("Choose a state to place the point on its map, or type the latitude and longitude below."))
-    else:
-        view = st.session_state.get(MAP_VIEW)
-        if city.strip() and view is None and point_map.city_point(state, city) is None:
-            st.caption(
-                t(
-                    "{city} is not in the list of places this site has offline: find it on the map of {state}.",
-                    city=common.md_escape(city.strip()),
-                    state=names.get(state, state),
-                )
+    point, view = _point(), st.session_state.get(MAP_VIEW)
+    if state and city.strip() and view is None and point_map.city_point(state, city) is None:
+        st.caption(
+            t(
+                "{city} is not in the list of places this site has offline: find it on the map of {state}.",
+                city=common.md_escape(city.strip()),
+                state=names.get(state, state),
             )
+        )
+    if state:
         st.caption(
             t(
                 "Click the map to zoom in, then click where it happened. The point is rounded to {precision}, "
@@ -179,47 +176,57 @@ def _place_section(schema) -> None:
                 precision=point_map.precision_words(common.lang()),
             )
         )
-        key = f"report_map_{st.session_state.get(MAP_ROUND, 0)}"
-        st.plotly_chart(
-            point_map.picker_figure(state, view, point, common.lang()),
-            key=key,
-            on_select=functools.partial(_map_clicked, key),
-            selection_mode="points",
-            width="stretch",
-            config=MAP_CONFIG,
-            alt=t("Map of {state} to pick where it happened", state=names.get(state, state)),
-        )
-        b1, b2 = st.columns(2)
-        if view is not None:
-            b1.button(
-                t("Show all of {state}", state=names.get(state, state)),
-                on_click=_whole_state,
-                icon=":material/zoom_out_map:",
-                key=FORM_PREFIX + "whole_state",
+    # the map, and beside it (under it on a phone) what it sets: the buttons and the coordinates
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        if not state:
+            st.caption(t("Choose a state to place the point on its map, or type its latitude and longitude."))
+        else:
+            key = f"report_map_{st.session_state.get(MAP_ROUND, 0)}"
+            st.plotly_chart(
+                point_map.picker_figure(state, view, point, common.lang()),
+                key=key,
+                on_select=functools.partial(_map_clicked, key),
+                selection_mode="points",
+                width="stretch",
+                config=MAP_CONFIG,
+                alt=t("Map of {state} to pick where it happened", state=names.get(state, state)),
             )
+    with right:
+        right.number_input(
+            t("Latitude"), min_value=-90.0, max_value=90.0, value=None, format="%.5f", key=LAT, on_change=_point_typed
+        )
+        right.number_input(
+            t("Longitude"),
+            min_value=-180.0,
+            max_value=180.0,
+            value=None,
+            format="%.5f",
+            key=LON,
+            on_change=_point_typed,
+        )
         if point is not None:
-            b2.button(
+            st.caption(
+                t(
+                    "The point: {lat}, {lon}, rounded to {precision}.",
+                    lat=f"{point[0]:.5f}",
+                    lon=f"{point[1]:.5f}",
+                    precision=point_map.precision_words(common.lang()),
+                )
+            )
+            st.button(
                 t("Remove the point"),
                 on_click=_remove_point,
                 icon=":material/wrong_location:",
                 key=FORM_PREFIX + "remove_point",
             )
-    p1, p2 = st.columns(2)
-    p1.number_input(
-        t("Latitude"), min_value=-90.0, max_value=90.0, value=None, format="%.5f", key=LAT, on_change=_point_typed
-    )
-    p2.number_input(
-        t("Longitude"), min_value=-180.0, max_value=180.0, value=None, format="%.5f", key=LON, on_change=_point_typed
-    )
-    if point is not None:
-        st.caption(
-            t(
-                "The point: {lat}, {lon}, rounded to {precision}.",
-                lat=f"{point[0]:.5f}",
-                lon=f"{point[1]:.5f}",
-                precision=point_map.precision_words(common.lang()),
+        if state and view is not None:
+            st.button(
+                t("Show all of {state}", state=names.get(state, state)),
+                on_click=_whole_state,
+                icon=":material/zoom_out_map:",
+                key=FORM_PREFIX + "whole_state",
             )
-        )
 
 
 def _new_form(schema) -> reports.NewEncounter | None:
