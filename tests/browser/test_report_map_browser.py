@@ -11,6 +11,7 @@ import re
 import subprocess
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from support import SHOTS, start_streamlit
 
 from dashboard.reports import open_reports, place_grid
@@ -45,16 +46,33 @@ def _choose_state(pg, name: str) -> None:
     pg.keyboard.press("Enter")
 
 
+def _chart_key(pg) -> str:
+    """The key of the map chart on the page now: every click draws a new chart (report_map_<n>)."""
+    chart = pg.locator('[class*="st-key-report_map_"]:has([data-testid="stPlotlyChart"] .nsewdrag)')
+    chart.first.wait_for(timeout=WAIT)
+    return re.search(r"st-key-report_map_\d+", chart.first.get_attribute("class")).group(0)
+
+
 def _click_map(pg, fx: float, fy: float, says: str) -> None:
-    """Point at a spot of the map (fx, fy: fractions of its width and height), wait for the dot's hover
-    text that a person reads first ("Click to zoom in near ..."), then click there."""
-    area = pg.locator('[data-testid="stPlotlyChart"] .nsewdrag').first
-    area.wait_for(timeout=WAIT)
+    """Point at a spot of the map (fx, fy: fractions of its width and height) until the dot's hover text
+    that a person reads first shows ("Click to zoom in near ..."), click there, and wait for the map the
+    click draws (the map changes: a closer view, or the point marked)."""
+    before = _chart_key(pg)
+    area = pg.locator(f".{before} .nsewdrag").first
     box = area.bounding_box()
     x, y = box["x"] + box["width"] * fx, box["y"] + box["height"] * fy
-    pg.mouse.move(x, y)
-    pg.locator(".hoverlayer").get_by_text(re.compile(says)).first.wait_for(timeout=WAIT)
-    pg.mouse.click(x, y)
+    label = pg.locator(f".{before} .hoverlayer").get_by_text(re.compile(says)).first
+    for step in range(20):  # a person moves the mouse a little until the label shows
+        pg.mouse.move(x + step % 3, y)
+        try:
+            label.wait_for(timeout=3000)
+            break
+        except PlaywrightTimeout:
+            if step == 19:
+                raise
+    pg.mouse.click(x + step % 3, y)
+    pg.locator(f'[class*="st-key-report_map_"]:not(.{before}) .nsewdrag').first.wait_for(timeout=WAIT)
+    _settled(pg)
 
 
 def _marked(pg) -> None:
@@ -103,9 +121,7 @@ def test_a_visitor_zooms_in_on_the_state_map_and_picks_the_point(browser, app, m
         # Minnesota's map: its dots zoom in (an area view), whose dots zoom in again (a 20 km view)
         _click_map(pg, 0.55, 0.75, "Click to zoom in near")
         pg.get_by_role("button", name="Show all of Minnesota").wait_for(timeout=WAIT)
-        _settled(pg)
         _click_map(pg, 0.5, 0.5, "Click to zoom in near")
-        _settled(pg)
         _click_map(pg, 0.45, 0.55, "Click to put the point here, near")
         _marked(pg)
         lat, lon = _filled_point(pg)
