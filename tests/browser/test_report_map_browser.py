@@ -13,6 +13,7 @@ import subprocess
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from support import SHOTS, start_streamlit
+from test_accessibility import axe_violations
 
 from dashboard.reports import open_reports, place_grid
 
@@ -128,6 +129,7 @@ def test_a_visitor_zooms_in_on_the_state_map_and_picks_the_point(browser, app, m
         assert place_grid.snap(lat, lon, 500) == (lat, lon)  # a point of the 500 m grid
         SHOTS.mkdir(parents=True, exist_ok=True)
         pg.screenshot(path=str(SHOTS / "report-map-zoomed.png"))
+        assert axe_violations(pg) == []  # no serious or critical accessibility problem with the map shown
         ref = _send(pg, "Agents stopped two men at a bus stop.")
     finally:
         pg.close()
