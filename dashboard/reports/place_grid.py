@@ -52,9 +52,10 @@ def grid(view: tuple[float, float, float, float], spacing_m: float) -> tuple[np.
     return np.round(np.concatenate(lons), DECIMALS), np.round(np.concatenate(lats), DECIMALS)
 
 
-def window(latitude: float, longitude: float, size_m: float) -> tuple[float, float, float, float]:
-    """(lon0, lon1, lat0, lat1) of a square size_m on each side centred on the point."""
-    half_lat = size_m / 2 / METRES_PER_DEGREE
+def window(latitude: float, longitude: float, size_m: float, height_m: float | None = None):
+    """(lon0, lon1, lat0, lat1) of a rectangle size_m wide (and height_m, else size_m, tall) centred on
+    the point."""
+    half_lat = (height_m or size_m) / 2 / METRES_PER_DEGREE
     half_lon = size_m / 2 / (METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01))
     return longitude - half_lon, longitude + half_lon, latitude - half_lat, latitude + half_lat
 

@@ -26,15 +26,16 @@ from dashboard.i18n import t
 from dashboard.reports import place_grid
 from dashboard.reports.rules import load_rules
 
-LOCAL_VIEW_M = 20_000.0  # the local view: 20 km square, about 1,700 dots at 500 m (41 x 41)
-AREA_VIEW_M = 100_000.0  # between a big state and the local view: 100 km square, zoom dots 2.5 km apart
+LOCAL_VIEW_M = 20_000.0  # the local view: 20 km wide, 25 km tall, about 2,100 dots at 500 m (41 x 51)
+AREA_VIEW_M = 100_000.0  # between a big state and the local view: 100 km wide, zoom dots 2.5 km apart
+TALL = 1.25  # views are this much taller than wide: a phone's map (310 px wide) then fills its chart
 AREA_DOTS_ACROSS = 40
 STATE_DOTS = 2_000  # about this many zoom dots over a state's bounding box (fewer fall inside it)
 IN_STATE_MARGIN = 0.02  # degrees (about 2 km): the boundaries are simplified at 1:20m, coasts included
 NEAR_CITY_M = 20_000.0  # a point further than this from a newly named city is cleared
-HEIGHT = 420
+HEIGHT = 400
 LABELS = 24  # place names shown in the local view, at most
-LABEL_GAP_M = 2_500.0  # ... no two closer than this, so they stay readable
+LABEL_PX = 300  # the map's width on screen, about (a phone's and a laptop's alike): for names' sizes
 PICK, ZOOM = "pick", "zoom"
 DOT = "rgba(31, 119, 180, 0.28)"
 MARK = "#c0392b"
@@ -114,29 +115,37 @@ def _nearest_names(state: str, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 
 
 def _labels(state: str, view) -> pd.DataFrame:
-    """Place names to print in the local view: the nearest to its centre first, none crowding another."""
+    """Place names to print in a zoomed view, the nearest to its centre first, each written beside its
+    place towards the middle of the view (`side`: +1 to the right, -1 to the left); a name whose box
+    would overlap one already kept, or leave the view, is left out."""
     rows = _places(state)
-    # names centred near the edge would be cut in half: only those in the inner 80% of the view
-    mx, my = (view[1] - view[0]) * 0.1, (view[3] - view[2]) * 0.1
-    inside = rows[
-        rows["longitude"].between(view[0] + mx, view[1] - mx) & rows["latitude"].between(view[2] + my, view[3] - my)
-    ]
+    inside = rows[rows["longitude"].between(view[0], view[1]) & rows["latitude"].between(view[2], view[3])]
     clat, clon = (view[2] + view[3]) / 2, (view[0] + view[1]) / 2
     order = inside.assign(
         d=[
             place_grid.distance_m(clat, clon, a, b)
             for a, b in zip(inside["latitude"], inside["longitude"], strict=True)
-        ]
+        ],
+        side=np.where(inside["longitude"] < clon, 1, -1),
     ).sort_values("d")
+    # boxes in degrees, from the size of the text on a map about LABEL_PX wide (a phone's or a laptop's)
+    per_px = (view[1] - view[0]) / LABEL_PX
+    char = 7 * per_px
+    half_h = 9 * (view[3] - view[2]) / (LABEL_PX * TALL)
     kept: list[int] = []
+    boxes: list[tuple[float, float, float, float]] = []
     for i, row in zip(order.index, order.itertuples(), strict=True):
         if len(kept) == LABELS:
             break
-        near = (
-            place_grid.distance_m(row.latitude, row.longitude, *order.loc[k, ["latitude", "longitude"]]) for k in kept
-        )
-        if all(d >= LABEL_GAP_M for d in near):
-            kept.append(i)
+        width = (len(row.city) + 1) * char
+        x0, x1 = (row.longitude, row.longitude + width) if row.side > 0 else (row.longitude - width, row.longitude)
+        box = (x0, x1, row.latitude - half_h, row.latitude + half_h)
+        if box[0] < view[0] or box[1] > view[1] or box[2] < view[2] or box[3] > view[3]:
+            continue
+        if any(box[0] < b[1] and b[0] < box[1] and box[2] < b[3] and b[2] < box[3] for b in boxes):
+            continue
+        kept.append(i)
+        boxes.append(box)
     return order.loc[kept]
 
 
@@ -166,7 +175,7 @@ def dots(state: str, centre: tuple[float, float, float] | None) -> tuple[np.ndar
         step, target = _state_step(state)
         action = ZOOM
     else:
-        view = place_grid.window(centre[0], centre[1], centre[2])
+        view = view_of(state, centre)
         if centre[2] > LOCAL_VIEW_M:
             step, target, action = centre[2] / AREA_DOTS_ACROSS, LOCAL_VIEW_M, ZOOM
         else:
@@ -180,7 +189,9 @@ def dots(state: str, centre: tuple[float, float, float] | None) -> tuple[np.ndar
 
 def view_of(state: str, centre: tuple[float, float, float] | None):
     """(lon0, lon1, lat0, lat1) the figure shows."""
-    return state_view(state) if centre is None else place_grid.window(centre[0], centre[1], centre[2])
+    if centre is None:
+        return state_view(state)
+    return place_grid.window(centre[0], centre[1], centre[2], centre[2] * TALL)
 
 
 def local(latitude: float, longitude: float) -> tuple[float, float, float]:
@@ -290,13 +301,17 @@ def picker_figure(
 
 
 def _label_trace(labels: pd.DataFrame) -> dict:
+    """Place names, each beside a small dot at the place, written towards the middle of the view so that
+    none runs off its edge."""
     return {
         "type": "scatter",
         "x": labels["longitude"].to_numpy(),
         "y": labels["latitude"].to_numpy(),
-        "mode": "text",
+        "mode": "markers+text",
+        "marker": {"size": 4, "color": "#444444"},
         "text": [esc(c) for c in labels["city"]],
-        "textfont": {"size": 12, "color": "#444444"},
+        "textposition": ["middle right" if side > 0 else "middle left" for side in labels["side"]],
+        "textfont": {"size": 12, "color": "#333333"},
         "hoverinfo": "skip",
     }
 
@@ -315,7 +330,7 @@ def _mark(latitude: float, longitude: float) -> dict:
 
 def review_figure(latitude: float, longitude: float, state: str = ""):
     """A contributor's look at a report's point: the local view around it, the point marked, no dots."""
-    view = place_grid.window(latitude, longitude, LOCAL_VIEW_M)
+    view = view_of(state, local(latitude, longitude))
     traces = _outlines(view)
     if state:
         traces.append(_label_trace(_labels(state, view)))
