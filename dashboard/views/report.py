@@ -205,6 +205,11 @@ def _place_section(schema) -> None:
             key=LON,
             on_change=_point_typed,
         )
+        if point is not None and state and not point_map.in_state(state, *point):
+            st.warning(
+                t("This point is not in {state}: please check the state or the point.", state=names.get(state, state)),
+                icon=":material/wrong_location:",
+            )
         if point is not None:
             st.caption(
                 t(

@@ -246,6 +246,9 @@ def test_a_click_on_the_map_marks_the_point_fills_the_coordinates_and_files_them
     at = send(fill_new(at))  # the same city and state: the point stays
     assert [s.value for s in at.success] == ["Thank you. Your report was received. Its reference is R-000001."]
     assert (db.get("R-000001").latitude, db.get("R-000001").longitude) == (lat, lon)
+    at.button(key="report_again").click().run()  # another report starts with no place and no point
+    assert not at.exception and not at.get("plotly_chart")
+    assert at.number_input(key="report_lat").value is None and at.selectbox(key="report_state").value == ""
 
 
 def test_a_click_on_the_state_map_zooms_in_and_picks_nothing(db):
@@ -263,6 +266,11 @@ def test_typed_coordinates_are_rounded_and_cleared_when_the_state_changes(db):
     at.number_input(key="report_lon").set_value(-93.271234).run()
     lat, lon = at.number_input(key="report_lat").value, at.number_input(key="report_lon").value
     assert (lat, lon) == place_grid.snap(44.981234, -93.271234, 500) != (44.981234, -93.271234)
+    assert not at.warning
+    at.number_input(key="report_lon").set_value(-92.5).run()  # across the St. Croix, in Wisconsin
+    assert [w.value for w in at.warning] == ["This point is not in Minnesota: please check the state or the point."]
+    at.number_input(key="report_lon").set_value(-93.271234).run()
+    lat, lon = at.number_input(key="report_lat").value, at.number_input(key="report_lon").value
     choose_place(at, state="MN", city="Saint Paul")  # 14 km away: the point may be in it, it stays
     assert at.number_input(key="report_lat").value == lat
     choose_place(at, state="WI")  # not in Wisconsin: cleared
