@@ -275,7 +275,7 @@ def picker_figure(
     if action == PICK:
         hover, size = t("Click to put the point here, near {place}", lang, place="%{text}"), 6
     else:
-        hover, size = t("Click to zoom in near {place}", lang, place="%{text}"), 7
+        hover, size = t("Click to zoom in near {place}", lang, place="%{text}"), 5
     traces = _outlines(view)
     if centre is not None:
         traces.append(_label_trace(_labels(state, view)))

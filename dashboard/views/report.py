@@ -171,13 +171,13 @@ def _place_section(schema) -> None:
     if state:
         st.caption(
             t(
-                "Click the map to zoom in, then click where it happened. The point is rounded to {precision}, "
-                "so that no report pinpoints a home.",
+                "Name the city to open its map, or click the map to zoom in; then click where it happened. The "
+                "point is rounded to {precision}, so that no report pinpoints a home.",
                 precision=point_map.precision_words(common.lang()),
             )
         )
     # the map, and beside it (under it on a phone) what it sets: the buttons and the coordinates
-    left, right = st.columns([3, 2], gap="medium")
+    left, right = st.columns(2, gap="medium")
     with left:
         if not state:
             st.caption(t("Choose a state to place the point on its map, or type its latitude and longitude."))
