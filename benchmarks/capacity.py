@@ -5,7 +5,7 @@
                                               # one process against `make cluster REPLICAS=2` (nginx)
 
 For each dataset a fresh server is started (ports from --port up), warmed by one visitor, then loaded
-by benchmarks/load.py at 1, 2, 4, 8, ... concurrent visitors, `--step` seconds each (up to 3x
+by benchmarks/load.py at 1, 2, 4, 8, 12, 16, 20, 24, 32, ... concurrent visitors, `--step` seconds each (up to 3x
 that for a few visitors, to expect at least 12 interactions), until the p95 of
 their interactions passes 1 s (or more than 1% of them fail); one more level half-way between the last that
 held and the first that did not narrows it. Capacity is the largest level that held. Beside each
@@ -345,7 +345,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    levels = [n for n in (1, 2, 4, 8, 16, 32, 64, 128, 256, 500) if n <= args.max_sessions]
+    # Steps of 4 from 8 to 24: a ratio of two capacities needs finer steps than doubling gives
+    levels = [
+        n for n in (1, 2, 4, 8, 12, 16, 20, 24, 32, 48, 64, 96, 128, 192, 256, 384, 500) if n <= args.max_sessions
+    ]
     info = {
         "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "command": "python benchmarks/capacity.py " + " ".join(argv if argv is not None else sys.argv[1:]),

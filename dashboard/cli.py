@@ -331,8 +331,11 @@ def _say_report(report, contact: str | None = None, with_contact: bool = False) 
     if report.kind == "new":
         when = report.date_from.isoformat() + (f" to {report.date_to.isoformat()}" if report.date_to else "")
         place = ", ".join(x for x in (report.city, report.state) if x)
-        if report.latitude is not None:
-            place += f" ({report.latitude}, {report.longitude})"
+        if report.latitude is not None:  # stored rounded to the grid of reports.yaml
+            from dashboard.reports import load_rules
+
+            grid = load_rules().point_grid_m
+            place += f" ({report.latitude:.5f}, {report.longitude:.5f}, rounded to about {grid:,.0f} m)"
         say(f"  when: {when}")
         say(f"  where: {place}")
         say(f"  what happened: {report.what_happened}")

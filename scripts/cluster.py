@@ -14,7 +14,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import grp
 import os
+import pwd
 import re
 import secrets
 import shutil
@@ -37,6 +39,7 @@ HEALTH_PATH = "/_stcore/health"
 REPLICA_ENV = ("ENCOUNTERS_DATA_DIR", "STREAMLIT_SERVER_COOKIE_SECRET")
 NGINX_TEMP_DIRS = ("body", "proxy", "fastcgi", "uwsgi", "scgi")
 PR_SET_PDEATHSIG = 1
+NGINX_WORKER_USER = "nobody"  # nginx's workers when it is started as root (named, so the files below agree)
 
 
 def find_nginx() -> str | None:
@@ -56,17 +59,33 @@ def replica_ports(port: int, replicas: int) -> list[int]:
     return [port + i for i in range(1, replicas + 1)]
 
 
+def _upstreams(port: int, replicas: int) -> dict[str, str]:
+    """The template's upstream placeholders: every replica for new visitors; one group per replica for
+    the visitors its cookie names (the others as backups); the cookie's value -> that group."""
+    ports = replica_ports(port, replicas)
+    groups = []
+    for p in ports:
+        backups = "".join(f"        server {HOST}:{o} backup;\n" for o in ports if o != p)
+        groups.append(
+            f"    upstream replica_{p} {{\n        server {HOST}:{p} max_fails=1 fail_timeout=5s;\n"
+            f"{backups}        keepalive 16;\n    }}"
+        )
+    return {
+        "UPSTREAM_SERVERS": "\n".join(f"        server {HOST}:{p} max_fails=1 fail_timeout=5s;" for p in ports),
+        "REPLICA_UPSTREAMS": "\n".join(groups),
+        "ROUTE_MAP": "\n".join(f"        {p} replica_{p};" for p in ports),
+    }
+
+
 def render_config(run_dir: Path, port: int, replicas: int, template: Path = TEMPLATE) -> str:
-    servers = "\n".join(
-        f"        server {HOST}:{p} max_fails=1 fail_timeout=5s;" for p in replica_ports(port, replicas)
-    )
     text = template.read_text(encoding="utf-8")
-    for key, value in {
+    values = {
         "RUN_DIR": str(run_dir),
         "LISTEN": str(port),
-        "UPSTREAM_SERVERS": servers,
         "MAX_UPLOAD_MB": str(max_upload_mb()),
-    }.items():
+        **_upstreams(port, replicas),
+    }
+    for key, value in values.items():
         text = text.replace(f"@@{key}@@", value)
     if re.search(r"@@[A-Z_]+@@", text):
         raise SystemExit(f"{template}: a placeholder was left unfilled")
@@ -92,6 +111,9 @@ def replica_command(port: int) -> list[str]:
         HOST,
         "--server.headless",
         "true",
+        # A served replica never reloads its own code: no watcher walking the modules after every run
+        "--server.fileWatcherType",
+        "none",
     ]
 
 
@@ -99,11 +121,30 @@ def start_replica(port: int, env: dict) -> subprocess.Popen:
     return subprocess.Popen(replica_command(port), cwd=REPO, env=env, preexec_fn=_die_with_parent)
 
 
+def make_run_dir(run_dir: Path) -> None:
+    """The directories nginx writes. Started as root, nginx's workers run as `nobody` (Debian's build):
+    they must reach the run directory and own the cache and temporary files (large responses, uploads)."""
+    writable = [run_dir / "cache", *(run_dir / "tmp" / d for d in NGINX_TEMP_DIRS)]
+    for d in (run_dir / "logs", *writable):
+        d.mkdir(parents=True)
+    if os.geteuid() == 0:
+        worker = pwd.getpwnam(NGINX_WORKER_USER)
+        run_dir.chmod(0o711)  # traversable, not listable
+        (run_dir / "tmp").chmod(0o711)
+        for d in writable:
+            os.chown(d, worker.pw_uid, worker.pw_gid)
+
+
+def _worker_user() -> str:
+    worker = pwd.getpwnam(NGINX_WORKER_USER)
+    return f"{worker.pw_name} {grp.getgrgid(worker.pw_gid).gr_name}"  # Debian: nobody nogroup
+
+
 def start_nginx(nginx: str, run_dir: Path) -> subprocess.Popen:
     # -e: the log nginx writes before it reads the configuration (else /var/log/nginx, not writable
     # by an ordinary user)
     cmd = [nginx, "-p", str(run_dir), "-e", str(run_dir / "logs" / "error.log"), "-c", str(run_dir / "nginx.conf")]
-    cmd += ["-g", "daemon off;"]
+    cmd += ["-g", "daemon off;" + (f" user {_worker_user()};" if os.geteuid() == 0 else "")]
     check = subprocess.run([*cmd[:-2], "-t", "-q"], capture_output=True, text=True)
     if check.returncode != 0:
         raise SystemExit(f"nginx refused the generated configuration:\n{check.stderr}")
@@ -152,8 +193,7 @@ def run(replicas: int, port: int, data_dir: Path, startup_timeout: float = 180.0
         return 2
     run_dir = Path(tempfile.mkdtemp(prefix="encounters-cluster-"))
     try:
-        for sub in ("logs", *(f"tmp/{d}" for d in NGINX_TEMP_DIRS)):
-            (run_dir / sub).mkdir(parents=True)
+        make_run_dir(run_dir)
         (run_dir / "nginx.conf").write_text(render_config(run_dir, port, replicas), encoding="utf-8")
     except BaseException:
         shutil.rmtree(run_dir, ignore_errors=True)

@@ -30,11 +30,11 @@ def _safe_column(col: pd.Series) -> pd.Series:
             col = col.astype(object).map(neutralise)  # rare: only the affected columns pay for it
         return col
     if pd.api.types.is_string_dtype(col.dtype) or col.dtype == object:
-        text = col.astype(object)
         risky = col.astype("string").str.startswith(FORMULA_STARTS).fillna(False).to_numpy(dtype=bool)
-        if risky.any():
-            text = text.copy()
-            text[risky] = text[risky].map(neutralise)
+        if not risky.any():
+            return col  # as it is: the published text stays in Arrow's memory, no Python strings made
+        text = col.astype(object).copy()
+        text[risky] = text[risky].map(neutralise)
         return text
     return col
 
@@ -57,12 +57,26 @@ def safe_frame(records: pd.DataFrame, neutralised: bool = True) -> pd.DataFrame:
     return pd.DataFrame(out, index=records.index)
 
 
+def _arrow_column(name: str, col: pd.Series) -> pa.Array:
+    """One column for Arrow's CSV writer, without a round trip through Python objects: dates as text
+    YYYY-MM-DD, categories and text as Arrow strings, formula-like text neutralised."""
+    if name in DATE_COLUMNS:
+        days = pa.array(pd.to_datetime(col).to_numpy(dtype="datetime64[D]"), type=pa.date32(), from_pandas=True)
+        return days.cast(pa.string()).fill_null("")
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        col = col.cat.rename_categories(lambda c: neutralise(c))  # each category checked once
+        return pa.array(col, from_pandas=True).cast(pa.string())
+    if pd.api.types.is_string_dtype(col.dtype) or col.dtype == object:
+        col = _safe_column(col)
+    return pa.array(col, from_pandas=True)
+
+
 def to_csv(records: pd.DataFrame) -> bytes:
-    """CSV text (UTF-8), written by Arrow's CSV writer: several times faster than pandas at a million rows."""
-    frame = safe_frame(records)
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    plain = [pa.field(f.name, pa.string()) if pa.types.is_dictionary(f.type) else f for f in table.schema]
-    table = table.cast(pa.schema(plain))
+    """CSV text (UTF-8), written by Arrow's CSV writer. The columns go to Arrow as they are (the
+    published text is Arrow already), so most of the work runs in Arrow's C++ without Python's lock:
+    a visitor's download does not hold up the other visitors' pages on the same server."""
+    arrays = [_arrow_column(c, records[c]) for c in records.columns]
+    table = pa.Table.from_arrays(arrays, names=[str(c) for c in records.columns])
     out = pa.BufferOutputStream()
     pacsv.write_csv(table, out, pacsv.WriteOptions(quoting_style="needed"))
     return out.getvalue().to_pybytes()

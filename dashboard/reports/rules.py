@@ -133,6 +133,7 @@ class Rules:
     date_range: tuple = ()
     draft: dict = field(default_factory=dict, hash=False)
     not_correctable: tuple[str, ...] = ()
+    point_grid_m: float = 500.0  # a visitor's point is stored rounded to this grid (place_grid.snap)
 
 
 @lru_cache(maxsize=2)
@@ -149,6 +150,7 @@ def load_rules(path=RULES_FILE) -> Rules:
         date_range=tuple(raw["date_range"]),
         draft=dict(raw["draft"]),
         not_correctable=tuple(raw.get("not_correctable") or ()),
+        point_grid_m=float(raw["point_grid_m"]),
     )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from dashboard import store
-from dashboard.reports import db
+from dashboard.reports import db, place_grid
 from dashboard.reports import rules as r
 from dashboard.reports.model import (
     CLOSED_STATUSES,
@@ -60,6 +60,8 @@ class Reports:
         date_from, date_to = r.check_dates(report.date_from, report.date_to, date.today())
         r.date_precision(date_from, date_to, rules)
         latitude, longitude = r.check_point(report.latitude, report.longitude)
+        if latitude is not None:  # rounded, however it was given, so that no report pinpoints a home
+            latitude, longitude = place_grid.snap(latitude, longitude, rules.point_grid_m)
         values = {
             "kind": "new",
             "date_from": date_from,

@@ -8,6 +8,7 @@ that fill every field fill it, and their report is refused.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -20,6 +21,7 @@ from dashboard.explore import record_text
 from dashboard.explore.record_history import FIELD_LABELS
 from dashboard.explore.summaries import tr
 from dashboard.geo import state_names
+from dashboard.reports import place_grid, point_map
 from dashboard.reports.db import DATABASE_URL_ENV
 from dashboard.schema import load_schema
 from dashboard.views import common
@@ -75,10 +77,166 @@ def refusal_text(exc: reports.ReportRefused) -> str:
 # ---------------------------------------------------------------- the forms
 
 
+# ---------------------------------------------------------------- where: the point on the map
+# The place is asked outside the form: a form sends nothing until its button is pressed, and the map must
+# follow the state and city as they are chosen, and mark a point as soon as it is clicked.
+
+CITY, STATE, LAT, LON = (FORM_PREFIX + k for k in ("city", "state", "lat", "lon"))
+MAP_VIEW = FORM_PREFIX + "map_view"  # None: the whole state; else (lat, lon, size in metres) of the view
+MAP_ROUND = FORM_PREFIX + "map_round"  # part of the chart's key: a new chart (no selection) after each click
+MAP_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False, "scrollZoom": False}
+
+
+def _point() -> tuple[float, float] | None:
+    lat, lon = st.session_state.get(LAT), st.session_state.get(LON)
+    return None if lat is None or lon is None else (float(lat), float(lon))
+
+
+def _new_chart() -> None:
+    st.session_state[MAP_ROUND] = st.session_state.get(MAP_ROUND, 0) + 1
+
+
+def _place_changed() -> None:
+    """A new state or city: the map moves there, and a point that is not in it is cleared."""
+    state, city = st.session_state.get(STATE, ""), st.session_state.get(CITY, "")
+    point, town = _point(), point_map.city_point(state, city)
+    if point is not None and (
+        not state
+        or not point_map.in_state(state, *point)
+        or (town is not None and place_grid.distance_m(*point, *town) > point_map.NEAR_CITY_M)
+    ):
+        st.session_state[LAT] = st.session_state[LON] = point = None
+    where = point or town
+    st.session_state[MAP_VIEW] = None if where is None else point_map.local(*where)
+    _new_chart()
+
+
+def _point_typed() -> None:
+    """Typed coordinates are rounded to the grid at once (as they will be stored), and the map goes there."""
+    point = _point()
+    if point is None:
+        return
+    lat, lon = place_grid.snap(*point, point_map.spacing_m())
+    st.session_state[LAT], st.session_state[LON] = lat, lon
+    st.session_state[MAP_VIEW] = point_map.local(lat, lon)
+    _new_chart()
+
+
+def _map_clicked(key: str) -> None:
+    """A dot was clicked: a zoom dot opens a closer view, a pick dot is the point."""
+    event = st.session_state.get(key) or {}
+    hit = point_map.clicked((event.get("selection") or {}).get("points"))
+    if hit is None:
+        return
+    action, lat, lon, size = hit
+    if action == point_map.PICK:
+        st.session_state[LAT], st.session_state[LON] = lat, lon
+    else:
+        st.session_state[MAP_VIEW] = (lat, lon, size)
+    _new_chart()
+
+
+def _whole_state() -> None:
+    st.session_state[MAP_VIEW] = None
+    _new_chart()
+
+
+def _remove_point() -> None:
+    st.session_state[LAT] = st.session_state[LON] = None
+    _new_chart()
+
+
+def _place_section(schema) -> None:
+    """City, state and the point: kept in session state, read when the form is sent."""
+    names = state_names()
+    c1, c2 = st.columns(2)
+    city = c1.text_input(t("City or town"), key=CITY, max_chars=120, on_change=_place_changed)
+    state = c2.selectbox(
+        t("State"),
+        ["", *schema.taxonomies["states"].values],
+        key=STATE,
+        format_func=lambda v: f"{names.get(v, v)} ({v})" if v else t("Choose a state"),
+        on_change=_place_changed,
+    )
+    st.markdown(f"**{t('A point on the map (optional)')}**")
+    point, view = _point(), st.session_state.get(MAP_VIEW)
+    if state and city.strip() and view is None and point_map.city_point(state, city) is None:
+        st.caption(
+            t(
+                "{city} is not in the list of places this site has offline: find it on the map of {state}.",
+                city=common.md_escape(city.strip()),
+                state=names.get(state, state),
+            )
+        )
+    if state:
+        st.caption(
+            t(
+                "Name the city to open its map, or click the map to zoom in; then click where it happened. The "
+                "point is rounded to {precision}, so that no report pinpoints a home.",
+                precision=point_map.precision_words(common.lang()),
+            )
+        )
+    # the map, and beside it (under it on a phone) what it sets: the buttons and the coordinates
+    left, right = st.columns(2, gap="medium")
+    with left:
+        if not state:
+            st.caption(t("Choose a state to place the point on its map, or type its latitude and longitude."))
+        else:
+            key = f"report_map_{st.session_state.get(MAP_ROUND, 0)}"
+            st.plotly_chart(
+                point_map.picker_figure(state, view, point, common.lang()),
+                key=key,
+                on_select=functools.partial(_map_clicked, key),
+                selection_mode="points",
+                width="stretch",
+                config=MAP_CONFIG,
+                alt=t("Map of {state} to pick where it happened", state=names.get(state, state)),
+            )
+    with right:
+        right.number_input(
+            t("Latitude"), min_value=-90.0, max_value=90.0, value=None, format="%.5f", key=LAT, on_change=_point_typed
+        )
+        right.number_input(
+            t("Longitude"),
+            min_value=-180.0,
+            max_value=180.0,
+            value=None,
+            format="%.5f",
+            key=LON,
+            on_change=_point_typed,
+        )
+        if point is not None and state and not point_map.in_state(state, *point):
+            st.warning(
+                t("This point is not in {state}: please check the state or the point.", state=names.get(state, state)),
+                icon=":material/wrong_location:",
+            )
+        if point is not None:
+            st.caption(
+                t(
+                    "The point: {lat}, {lon}, rounded to {precision}.",
+                    lat=f"{point[0]:.5f}",
+                    lon=f"{point[1]:.5f}",
+                    precision=point_map.precision_words(common.lang()),
+                )
+            )
+            st.button(
+                t("Remove the point"),
+                on_click=_remove_point,
+                icon=":material/wrong_location:",
+                key=FORM_PREFIX + "remove_point",
+            )
+        if state and view is not None:
+            st.button(
+                t("Show all of {state}", state=names.get(state, state)),
+                on_click=_whole_state,
+                icon=":material/zoom_out_map:",
+                key=FORM_PREFIX + "whole_state",
+            )
+
+
 def _new_form(schema) -> reports.NewEncounter | None:
     """The report of an encounter; the NewEncounter when sent, else None."""
-    names = state_names()
-    with st.form("report_new", enter_to_submit=False):
+    with st.container(border=True, key=FORM_PREFIX + "place_box"):
         when = st.date_input(
             t("When"),
             value=[],
@@ -88,23 +246,8 @@ def _new_form(schema) -> reports.NewEncounter | None:
             format="YYYY-MM-DD",
             help=t("Pick the day. If you are not sure of the day, pick the first and the last day it could be."),
         )
-        c1, c2 = st.columns(2)
-        city = c1.text_input(t("City or town"), key=FORM_PREFIX + "city", max_chars=120)
-        state = c2.selectbox(
-            t("State"),
-            ["", *schema.taxonomies["states"].values],
-            key=FORM_PREFIX + "state",
-            format_func=lambda v: f"{names.get(v, v)} ({v})" if v else t("Choose a state"),
-        )
-        with st.expander(t("A more exact place (optional)")):
-            st.caption(t("Latitude and longitude of where it happened, if you know them (e.g. from a map app)."))
-            p1, p2 = st.columns(2)
-            lat = p1.number_input(
-                t("Latitude"), min_value=-90.0, max_value=90.0, value=None, format="%.5f", key=FORM_PREFIX + "lat"
-            )
-            lon = p2.number_input(
-                t("Longitude"), min_value=-180.0, max_value=180.0, value=None, format="%.5f", key=FORM_PREFIX + "lon"
-            )
+        _place_section(schema)
+    with st.form("report_new", enter_to_submit=False):
         what = st.text_area(
             t("What happened"),
             key=FORM_PREFIX + "what",
@@ -138,13 +281,14 @@ def _new_form(schema) -> reports.NewEncounter | None:
     if not sent:
         return None
     days = tuple(when) if isinstance(when, (list, tuple)) else ((when,) if when else ())
+    point = _point()
     return reports.NewEncounter(
         date_from=days[0] if days else None,
         date_to=days[1] if len(days) > 1 else None,
-        city=city,
-        state=state,
-        latitude=lat,
-        longitude=lon,
+        city=st.session_state.get(CITY, ""),
+        state=st.session_state.get(STATE, ""),
+        latitude=point[0] if point else st.session_state.get(LAT),
+        longitude=point[1] if point else st.session_state.get(LON),
         what_happened=what,
         force_seen=force,
         agencies=agencies,

@@ -15,6 +15,7 @@ import streamlit as st
 
 from dashboard import config, reports, store
 from dashboard.explore.record_history import FIELD_LABELS
+from dashboard.reports import point_map
 from dashboard.reports.publishing import records_as_text
 from dashboard.schema import load_schema
 from dashboard.views import common
@@ -103,8 +104,18 @@ def _report(queue, r, root: Path, who) -> None:
     st.subheader(f"{r.ref}: {KIND[r.kind]}, {r.status.replace('_', ' ')}")
     if r.kind == "new":
         when = r.date_from.isoformat() + (f" to {r.date_to.isoformat()}" if r.date_to else "") if r.date_from else ""
-        point = f" (point {r.latitude}, {r.longitude})" if r.latitude is not None else ""
+        point = ""
+        if r.latitude is not None:  # stored rounded to the grid of reports.yaml (place_grid)
+            point = f" (point {r.latitude:.5f}, {r.longitude:.5f}, rounded to {point_map.precision_words()})"
         st.text(f"When: {when}\nWhere: {r.city}, {r.state}{point}")
+        if r.latitude is not None:
+            st.plotly_chart(
+                point_map.review_figure(r.latitude, r.longitude, r.state),
+                key=f"{KEY}point_{r.ref}",
+                width="stretch",
+                config={"displaylogo": False, "displayModeBar": False, "staticPlot": True},
+                alt=f"Map of the point {r.ref} gives",
+            )
         st.text(f"Force seen: {'; '.join(r.force_seen) or '-'}\nAgencies: {'; '.join(r.agencies) or '-'}")
         st.text("What happened:")
         st.text(r.what_happened)

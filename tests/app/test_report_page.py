@@ -6,13 +6,17 @@ Reports go to a SQLite file of the test's own (ENCOUNTERS_DATABASE_URL), never i
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import date
 
+import numpy as np
 import pytest
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 from support import page_app
 
 from dashboard import auth
-from dashboard.reports import NewEncounter, open_reports
+from dashboard.reports import NewEncounter, open_reports, place_grid
 from dashboard.views.report import client_key
 
 
@@ -165,3 +169,118 @@ def test_a_database_that_cannot_be_reached_is_said_in_words(app_env, monkeypatch
     assert [e.value for e in at.error] == [
         "Your report could not be stored just now. Nothing was sent; please try again in a while."
     ]
+
+
+# ---------------------------------------------------------------- the point on the map
+
+
+def _map(at):
+    """The Report map's chart element and its figure (as sent to the browser)."""
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1
+    return charts[0], json.loads(charts[0].proto.spec)
+
+
+def _dots(fig) -> dict:
+    return next(tr for tr in fig["data"] if tr.get("name") == "dots")
+
+
+def _values(array) -> list:
+    """A figure array as the browser reads it: a list, or plotly's typed-array encoding."""
+    if isinstance(array, dict) and "bdata" in array:
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
+    return list(array)
+
+
+def click_dot(at, i: int):
+    """A visitor's click on dot i, as the browser reports it: the chart's selection, sent with the other
+    widgets' values (AppTest has no plotly widget of its own, so the message is built here)."""
+    chart, fig = _map(at)
+    dots = _dots(fig)
+    point = {
+        "x": _values(dots["x"])[i],
+        "y": _values(dots["y"])[i],
+        "curve_number": fig["data"].index(dots),
+        "point_number": i,
+        "point_index": i,
+        "customdata": dots["customdata"][i],
+    }
+    selection = {"selection": {"points": [point], "point_indices": [i], "box": [], "lasso": []}}
+    states = at._tree.get_widget_states()
+    states.widgets.append(WidgetState(id=chart.proto.id, string_value=json.dumps(selection)))
+    return at._run(states), point
+
+
+def choose_place(at, state="MN", city=""):
+    at.selectbox(key="report_state").set_value(state).run()
+    if city:
+        at.text_input(key="report_city").input(city).run()
+    return at
+
+
+def test_no_map_until_a_state_is_chosen_then_the_state_then_the_city(db):
+    at = report_app()
+    assert not at.get("plotly_chart") and any("Choose a state to place the point" in c.value for c in at.caption)
+    choose_place(at)
+    _, fig = _map(at)
+    assert _dots(fig)["customdata"][0][0] == "zoom"  # the whole state: a click zooms in
+    choose_place(at, city="Minneapolis")
+    _, fig = _map(at)
+    lon0, lon1 = fig["layout"]["xaxis"]["range"]
+    lat0, lat1 = fig["layout"]["yaxis"]["range"]
+    assert lon0 < -93.268 < lon1 and lat0 < 44.983 < lat1 and lon1 - lon0 < 0.3  # around the city, 20 km
+    assert _dots(fig)["customdata"][0][0] == "pick"
+    assert any("rounded to about 500 m" in c.value for c in at.caption)
+
+
+def test_a_click_on_the_map_marks_the_point_fills_the_coordinates_and_files_them(db):
+    at = choose_place(report_app(), city="Minneapolis")  # the map around the city
+    at, clicked = click_dot(at, 700)
+    assert not at.exception
+    lat, lon = clicked["y"], clicked["x"]
+    assert (at.number_input(key="report_lat").value, at.number_input(key="report_lon").value) == (lat, lon)
+    _, fig = _map(at)
+    mark = next(tr for tr in fig["data"] if tr.get("name") == "point")
+    assert (_values(mark["y"]), _values(mark["x"])) == ([lat], [lon])
+    assert any(c.value == f"The point: {lat:.5f}, {lon:.5f}, rounded to about 500 m." for c in at.caption)
+    at = send(fill_new(at))  # the same city and state: the point stays
+    assert [s.value for s in at.success] == ["Thank you. Your report was received. Its reference is R-000001."]
+    assert (db.get("R-000001").latitude, db.get("R-000001").longitude) == (lat, lon)
+    at.button(key="report_again").click().run()  # another report starts with no place and no point
+    assert not at.exception and not at.get("plotly_chart")
+    assert at.number_input(key="report_lat").value is None and at.selectbox(key="report_state").value == ""
+
+
+def test_a_click_on_the_state_map_zooms_in_and_picks_nothing(db):
+    at = choose_place(report_app())
+    at, clicked = click_dot(at, 10)
+    assert at.number_input(key="report_lat").value is None
+    _, fig = _map(at)
+    lon0, lon1 = fig["layout"]["xaxis"]["range"]
+    assert lon0 < clicked["x"] < lon1 and lon1 - lon0 < 2  # a 100 km view around the dot clicked
+
+
+def test_typed_coordinates_are_rounded_and_cleared_when_the_state_changes(db):
+    at = choose_place(report_app(), city="Minneapolis")
+    at.number_input(key="report_lat").set_value(44.981234).run()
+    at.number_input(key="report_lon").set_value(-93.271234).run()
+    lat, lon = at.number_input(key="report_lat").value, at.number_input(key="report_lon").value
+    assert (lat, lon) == place_grid.snap(44.981234, -93.271234, 500) != (44.981234, -93.271234)
+    assert not at.warning
+    at.number_input(key="report_lon").set_value(-92.5).run()  # across the St. Croix, in Wisconsin
+    assert [w.value for w in at.warning] == ["This point is not in Minnesota: please check the state or the point."]
+    at.number_input(key="report_lon").set_value(-93.271234).run()
+    lat, lon = at.number_input(key="report_lat").value, at.number_input(key="report_lon").value
+    choose_place(at, state="MN", city="Saint Paul")  # 14 km away: the point may be in it, it stays
+    assert at.number_input(key="report_lat").value == lat
+    choose_place(at, state="WI")  # not in Wisconsin: cleared
+    assert at.number_input(key="report_lat").value is None and at.number_input(key="report_lon").value is None
+    assert not any(c.value.startswith("The point:") for c in at.caption)
+
+
+def test_the_map_and_its_words_in_spanish(db):
+    at = choose_place(report_app(lang="es"), city="Minneapolis")
+    assert not at.exception
+    assert any("El punto se redondea a unos 500 m" in c.value for c in at.caption)
+    _, fig = _map(at)
+    assert "Haga clic para poner el punto aquí" in _dots(fig)["hovertemplate"]

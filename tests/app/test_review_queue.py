@@ -77,6 +77,26 @@ def test_accepting_a_report_publishes_a_record_with_its_history(root, queue):
     assert [(e["version"], e["change"], e["reason"]) for e in h] == [(2, "added", f"report {ref}")]
 
 
+def test_a_point_on_the_map_is_shown_and_becomes_the_records_place(root, queue):
+    new = NewEncounter(date(2025, 6, 2), city="Minneapolis", state="MN", what_happened="Agents stopped a van.")
+    new.latitude, new.longitude, new.links = 44.97395, -93.29416, ["https://example.org/video/2"]
+    ref = queue.file_new(new, client="c1")
+    at = signed_in()
+    assert any(
+        t.value.endswith("Where: Minneapolis, MN (point 44.97395, -93.29416, rounded to about 500 m)") for t in at.text
+    )
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1 and "44.97395" in charts[0].proto.spec  # the point, on a map of its place
+    at = click(at, "contribute_rq_start")
+    at.selectbox(key="contribute_rq_dataset").set_value(DATASET)
+    at = click(at.run(), "contribute_rq_accept")
+    assert not at.exception
+    record = store.load_records(root, DATASET).set_index("encounter_id").loc[ref]
+    assert (record["latitude"], record["longitude"]) == (44.97395, -93.29416)
+    assert record["location_precision"] == "city"  # rounded to 500 m: coarser than a block
+    assert record["county_fips"] == "27053"  # Hennepin County, from the point
+
+
 def test_an_invalid_correction_shows_its_problems_and_publishes_nothing(root, queue):
     ref = queue.file_correction(DATASET, RECORD, "state", "Wrong state.", "https://example.org/n/2", "", "c1")
     at = signed_in()

@@ -3,7 +3,9 @@ replica serves without a restart. Two real Streamlit processes on one data direc
 
 from __future__ import annotations
 
+import gzip
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -50,19 +52,48 @@ def _session(url: str, cookie: str, resume: str | None = None) -> str:
     return run.session_id
 
 
+def _new_visitor(http: str) -> str:
+    """The affinity cookie nginx gives a visitor with none, on the page's first request."""
+    _, headers, _ = _get(http + "/")
+    route = [c for c in headers.get_all("Set-Cookie") or [] if c.startswith("encounters_route=")]
+    assert route, "nginx gave a new visitor no affinity cookie"
+    return route[0].split(";")[0]
+
+
 def test_sessions_stick_to_one_replica_and_visitors_spread_over_both(nginx_cluster):
     """A Streamlit session lives in one process: a visitor whose websocket drops reconnects and resumes
     it only on the replica that holds it. Resuming on the other replica starts a new session."""
     used = set()
-    for i in range(8):
-        cookie = f"encounters_route=visitor-{i}"
+    for _ in range(4):
+        cookie = _new_visitor(nginx_cluster.http)
         first = _session(nginx_cluster.ws, cookie)
         assert _session(nginx_cluster.ws, cookie, resume=first) == first, "nginx sent the visitor elsewhere"
         # Which replica holds it: only that one resumes the session (the other starts a new one).
         held = [j for j in (0, 1) if _session(nginx_cluster.replica_ws(j), cookie, resume=first) == first]
-        assert len(held) == 1
+        assert held == [nginx_cluster.replica_ports.index(int(cookie.split("=")[1]))], "the cookie names another"
         used.add(held[0])
-    assert used == {0, 1}, "every visitor went to one replica: the affinity key does not spread"
+    assert used == {0, 1}, "every visitor went to one replica"  # new visitors are dealt in turn
+
+
+def test_a_cookie_naming_no_replica_is_replaced(nginx_cluster):
+    _, headers, _ = _get(nginx_cluster.http + "/", cookie="encounters_route=visitor-1")
+    route = [c.split(";")[0] for c in headers.get_all("Set-Cookie") or [] if c.startswith("encounters_route=")]
+    assert route and int(route[0].split("=")[1]) in nginx_cluster.replica_ports
+
+
+def test_streamlits_own_files_are_cached_and_compressed_by_nginx(nginx_cluster):
+    """A spike's new visitors each fetch ~11 MB of Streamlit's scripts: the replicas serve each file once."""
+    _, _, page = _get(nginx_cluster.http + "/")
+    script = re.search(r'src="\.?/?(static/js/[^"]+\.js)"', page)[1]
+    seen = []
+    for _ in range(2):
+        request = urllib.request.Request(f"{nginx_cluster.http}/{script}", headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            seen.append((response.headers["X-Cache-Status"], response.headers["Content-Encoding"]))
+            body = gzip.decompress(response.read())
+    assert seen[1] == ("HIT", "gzip"), seen
+    with urllib.request.urlopen(f"http://127.0.0.1:{nginx_cluster.replica_ports[0]}/{script}", timeout=30) as direct:
+        assert direct.read() == body
 
 
 def _encounters(url: str) -> str:

@@ -70,6 +70,12 @@ def manifest() -> dict:
     return {d["kind"]: d for d in docs}
 
 
+def _document(name: str) -> dict:
+    return next(
+        d for d in yaml.safe_load_all(MANIFEST.read_text(encoding="utf-8")) if d and d["metadata"]["name"] == name
+    )
+
+
 def _seconds(text: str) -> int:
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     m = re.fullmatch(r"(\d+)([smhd]?)", text)
@@ -77,22 +83,47 @@ def _seconds(text: str) -> int:
 
 
 def test_the_template_renders_into_a_complete_configuration(nginx):
-    upstream = find(nginx, "upstream", "streamlit")[0]
-    assert value(upstream, "hash") == ["$route_key", "consistent"]
-    assert [n[1][0] for n in upstream[2] if n[0] == "server"] == ["127.0.0.1:8701", "127.0.0.1:8702"]
+    new_visitors = find(nginx, "upstream", "streamlit")[0]
+    assert value(new_visitors, "least_conn") == []
+    assert [n[1][0] for n in new_visitors[2] if n[0] == "server"] == ["127.0.0.1:8701", "127.0.0.1:8702"]
+    for port, other in ((8701, 8702), (8702, 8701)):  # a replica of its own for the visitors it holds
+        group = find(nginx, "upstream", f"replica_{port}")[0]
+        assert [n[1] for n in group[2] if n[0] == "server"] == [
+            [f"127.0.0.1:{port}", "max_fails=1", "fail_timeout=5s"],
+            [f"127.0.0.1:{other}", "backup"],
+        ]
     assert find(nginx, "listen") == [("listen", ["127.0.0.1:8700"])]
+    assert {tuple(n[1]) for n in find(nginx, "proxy_pass")} == {("http://$route_upstream",)}
 
 
 def test_the_affinity_cookie_is_the_same(nginx, manifest):
     ann = manifest["Ingress"]["metadata"]["annotations"]
     assert ann[ANNOTATION + "affinity"] == "cookie"
-    route_map = find(nginx, "map", "$cookie_" + ann[ANNOTATION + "session-cookie-name"], "$route_key")
+    cookie = "$cookie_" + ann[ANNOTATION + "session-cookie-name"]
+    route_map = find(nginx, "map", cookie, "$route_upstream")
     assert route_map, "nginx does not route by the cookie the ingress sets"
-    set_cookie = find(nginx, "map", "$cookie_" + ann[ANNOTATION + "session-cookie-name"], "$route_cookie")[0]
-    header = dict((n[0], n[1]) for n in set_cookie[2])[""][0]  # the visitor without a cookie
+    routes = dict((n[0], n[1][0]) for n in route_map[0][2])
+    assert routes == {"default": "streamlit", "8701": "replica_8701", "8702": "replica_8702"}
+    set_cookie = find(nginx, "map", cookie + "|$upstream_addr", "$route_cookie")[0]
+    header = next(n[1][0] for n in set_cookie[2] if n[1] and n[1][0].startswith("encounters_route="))
     attributes = dict(a.strip().split("=", 1) if "=" in a else (a.strip(), "") for a in header.split(";"))
     assert attributes["Path"] == ann[ANNOTATION + "session-cookie-path"]
     assert attributes["SameSite"] == ann[ANNOTATION + "session-cookie-samesite"]
+
+
+def test_compression_is_the_proxys_in_both(nginx, manifest):
+    """The replicas are asked for plain bytes and the proxy compresses, at the same level, the same types."""
+    controller = _document("ingress-nginx-controller")["data"]
+    assert find(nginx, "gzip") == [("gzip", ["on"])] and controller["use-gzip"] == "true"
+    assert find(nginx, "gzip_comp_level")[0][1] == [controller["gzip-level"]]
+    assert find(nginx, "gzip_types")[0][1] == controller["gzip-types"].split()
+    assert "text/csv" in controller["gzip-types"].split()  # what Download CSV sends
+    server = next(n for n in find(nginx, "server") if len(n) == 3)  # the block, not an upstream line
+    headers = {n[1][0]: n[1][1] for n in server[2] if n[0] == "proxy_set_header"}
+    assert headers["Accept-Encoding"] == ""
+    namespace, name = controller["proxy-set-headers"].split("/")
+    sent = _document(name)
+    assert sent["metadata"]["namespace"] == namespace and sent["data"] == {"Accept-Encoding": ""}
 
 
 def test_websocket_and_upload_settings_are_the_same(nginx, manifest):
@@ -109,7 +140,13 @@ def test_websocket_and_upload_settings_are_the_same(nginx, manifest):
     # Every path nginx forwards reaches the same Service through the ingress's one prefix rule.
     paths = manifest["Ingress"]["spec"]["rules"][0]["http"]["paths"]
     assert [(p["path"], p["pathType"]) for p in paths] == [("/", "Prefix")]
-    assert {n[1][0] for n in find(nginx, "location")} <= {"/", "/_stcore/stream", "/_stcore/upload_file"}
+    assert {n[1][0] for n in find(nginx, "location")} <= {
+        "/",
+        "/_stcore/stream",
+        "/_stcore/upload_file",
+        "/media/",
+        "/static/",
+    }
 
 
 def test_the_replicas_run_alike(manifest):

@@ -54,6 +54,15 @@ def test_show_escapes_control_characters_and_hides_the_contact_unless_asked(caps
     assert "ana: contact_read" in run(capsys, data_dir, "show", ref)[1]
 
 
+def test_show_gives_the_point_and_how_it_was_rounded(capsys, reports, data_dir):
+    ref = file(reports, latitude=44.981234, longitude=-93.271234)
+    stored = reports.get(ref)
+    code, out, _ = run(capsys, data_dir, "show", ref)
+    assert code == EXIT_OK
+    assert f"  where: Minneapolis, MN ({stored.latitude:.5f}, {stored.longitude:.5f}, rounded to about 500 m)" in out
+    assert "44.981234" not in out  # what was typed is not kept
+
+
 def test_accept_publishes_and_says_where(capsys, reports, data_dir):
     ref = file(reports)
     code, out, _ = run(

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from dashboard.reports import NewEncounter, Report, ReportRefused, load_rules
+from dashboard.reports import NewEncounter, Report, ReportRefused, load_rules, place_grid
 
 pytestmark = pytest.mark.xdist_group("reports")
 
@@ -45,10 +45,18 @@ def test_a_new_encounter_is_stored_as_given_with_a_reference(reports):
     assert reports.file_new(encounter(), client="visitor-1") == "R-000002"
 
 
-def test_a_point_on_the_map_is_enough_as_the_place(reports):
-    ref = reports.file_new(encounter(city="", state="", latitude=44.98, longitude=-93.27), client="c")
+def test_a_point_on_the_map_is_enough_as_the_place_and_is_stored_rounded(reports):
+    typed = (44.981234, -93.271234)  # a doorstep, to a metre
+    ref = reports.file_new(encounter(city="", state="", latitude=typed[0], longitude=typed[1]), client="c")
     report = reports.get(ref)
-    assert (report.latitude, report.longitude, report.state) == (44.98, -93.27, "")
+    stored = (report.latitude, report.longitude)
+    assert report.state == ""
+    # rounded to the 500 m grid (reports.yaml): near the typed point, never the doorstep itself
+    assert 1 < place_grid.distance_m(*typed, *stored) <= 0.71 * 500
+    assert place_grid.snap(*stored, 500) == stored
+    # a point already on the grid (picked on the Report page's map) is stored exactly as picked
+    ref = reports.file_new(encounter(city="", state="", latitude=stored[0], longitude=stored[1]), client="c")
+    assert (reports.get(ref).latitude, reports.get(ref).longitude) == stored
 
 
 def test_a_correction_names_its_record_field_and_source(reports):
