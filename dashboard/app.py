@@ -9,7 +9,17 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `streamlit run` puts only dashboard/ on the path
 
-from dashboard.views import about, briefing, common, contribute, explore, methodology, report, uploads  # noqa: E402
+from dashboard.views import (  # noqa: E402
+    about,
+    briefing,
+    common,
+    contribute,
+    explore,
+    media_files,
+    methodology,
+    report,
+    uploads,
+)
 
 # A local favicon: a :material/...: icon makes the browser fetch it from a font CDN (no network here).
 st.set_page_config(
@@ -27,6 +37,7 @@ pages = [
     st.Page(about.render, title=t("About the data"), icon=":material/info:", url_path="about"),
     st.Page(report.render, title=t("Report"), icon=":material/campaign:", url_path="report"),
 ]
+media_files.keep_pressed_downloads()  # a pressed Download CSV is not swept before it is fetched
 signed_in = contribute.signed_in()
 # Only a signed-in contributor's session may send the server a dataset (views/uploads.py, issue 14).
 uploads.contributor_may_upload(Path(common.data_root()), signed_in)
