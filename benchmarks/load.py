@@ -101,7 +101,7 @@ class Stats:
             "interactions_per_s": round(len(all_s) / seconds, 2) if seconds else None,
             "received_mb": round(self.bytes / 1e6, 2),
             "largest_message_kb": round(self.largest / 1e3, 1),
-            "download_bytes": self.download_bytes,
+            "download_bytes": self.download_bytes,  # as received: gzip-compressed where the server compresses
             "steps": steps,
         }
 

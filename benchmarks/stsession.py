@@ -247,10 +247,10 @@ class Session:
             if response.error_msg:
                 raise LoadError(f"download failed: {response.error_msg}")
             url = response.deferred_file.url
-        status, body, _ = await http_get(self.base, url, self.timeout, self.cookies)
+        status, size = await asyncio.wait_for(http_download(self.base, url, self.cookies), self.timeout)
         if status != 200:
             raise LoadError(f"download {url}: HTTP {status}")
-        return len(body), time.perf_counter() - started
+        return size, time.perf_counter() - started
 
     async def _read_until(self, future: asyncio.Future):
         run = Run(0.0, {}, 0, 0)
@@ -308,6 +308,28 @@ async def http_get(base: str, path: str, timeout: float, cookies: dict | None = 
     if headers.get("content-encoding") == "gzip":
         body = zlib.decompress(body, 16 + zlib.MAX_WBITS)
     return status, body, set_cookies
+
+
+async def http_download(base: str, path: str, cookies: dict | None = None) -> tuple[int, int]:
+    """A file as a browser downloads it: gzip accepted, the bytes counted as they arrive and dropped.
+    Decompressing or keeping them is the browser's work in its own process; here it would stall the
+    one event loop that drives every visitor (~0.2 s for a 56 MB CSV) and slow everyone's figures.
+    Returns the status and the bytes received after the headers."""
+    parts = urlsplit(local_base(base))
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port, limit=2**20)
+    try:
+        cookie = "".join(f"Cookie: {k}={v}\r\n" for k, v in (cookies or {}).items())
+        request = (
+            f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\n{cookie}Accept-Encoding: gzip\r\nConnection: close\r\n\r\n"
+        )
+        writer.write(request.encode())
+        head = await reader.readuntil(b"\r\n\r\n")
+        size = 0
+        while chunk := await reader.read(2**20):
+            size += len(chunk)
+    finally:
+        writer.close()
+    return int(head.split(None, 2)[1]), size
 
 
 def _dechunk(data: bytes) -> bytes:
