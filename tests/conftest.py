@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
-from support import CHROMIUM, CHROMIUM_ARGS, start_streamlit
+from support import CHROMIUM, CHROMIUM_ARGS, start_streamlit, stop_streamlit
 
 
 @pytest.fixture(scope="session")
@@ -59,11 +58,7 @@ def browser():
 def _serve(root: Path):
     proc, base = start_streamlit(root)
     yield base
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_streamlit(proc)
 
 
 @pytest.fixture(scope="session")

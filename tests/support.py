@@ -129,6 +129,15 @@ def _free_port() -> int:
     raise RuntimeError(f"no free port in {span}")
 
 
+def stop_streamlit(proc) -> None:
+    """Stop what start_streamlit started: asked first, killed if it has not ended within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def start_streamlit(data_root: Path, extra_env: dict | None = None, cwd: Path | None = None):
     """Start the app on a free port; returns (process, base URL). The caller stops it.
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import shutil
-import subprocess
 
 import pandas as pd
 import pytest
@@ -20,14 +19,6 @@ from dashboard import auth, store
 
 PASSWORD = "correct horse battery"
 DEMO_CSV = REPO / "data" / "sources" / "demo" / "encounters.csv"
-
-
-def _stop(proc) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 @pytest.fixture
@@ -46,8 +37,8 @@ def setup(demo_root, tmp_path):
     contributor, base = start_streamlit(root, quiet, cwd=cwd)
     visitor, other = start_streamlit(root, quiet)  # a second process, without secrets: a visitor's server
     yield root, base, other
-    _stop(contributor)
-    _stop(visitor)
+    stop_streamlit(contributor)
+    stop_streamlit(visitor)
 
 
 def _files(tmp_path):

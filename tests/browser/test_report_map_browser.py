@@ -8,11 +8,10 @@ The app runs on the demonstration data, its reports in a SQLite file of the test
 from __future__ import annotations
 
 import re
-import subprocess
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from support import SHOTS, start_streamlit
+from support import SHOTS, start_streamlit, stop_streamlit
 from test_accessibility import axe_violations
 
 from dashboard.reports import open_reports, place_grid
@@ -26,11 +25,7 @@ def app(demo_root, tmp_path):
     database = tmp_path / "reports.sqlite3"
     proc, base = start_streamlit(demo_root, {"ENCOUNTERS_DATABASE_URL": f"sqlite:///{database}"})
     yield base, database
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_streamlit(proc)
 
 
 def _settled(pg) -> None:

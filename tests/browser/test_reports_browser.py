@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from support import REPO, SHOTS, start_streamlit
+from support import REPO, SHOTS, start_streamlit, stop_streamlit
 
 from dashboard import auth, store
 from dashboard.explore.record_history import record_history
@@ -39,11 +38,7 @@ def app(reported_root, tmp_path):
     )
     proc, base = start_streamlit(root, {"STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}, cwd=cwd)
     yield root, base
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_streamlit(proc)
 
 
 def _no_dialogs(context) -> list[str]:

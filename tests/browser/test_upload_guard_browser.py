@@ -11,27 +11,18 @@ from __future__ import annotations
 import select
 import shutil
 import socket
-import subprocess
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from support import REPO, start_streamlit, wait_for_app
+from support import REPO, start_streamlit, stop_streamlit, wait_for_app
 
 from dashboard import auth
 
 PASSWORD = "correct horse battery"
 MB = 1024 * 1024
-
-
-def _stop(proc) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 def _rss_mb(pid: int) -> float:
@@ -53,7 +44,7 @@ def server(demo_root, tmp_path):
     )
     proc, base = start_streamlit(root, cwd=cwd)
     yield proc, base, root
-    _stop(proc)
+    stop_streamlit(proc)
 
 
 def _spooled(root: Path) -> list[Path]:
