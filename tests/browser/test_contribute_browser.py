@@ -13,7 +13,7 @@ import shutil
 
 import pandas as pd
 import pytest
-from support import REPO, screenshot, start_streamlit, wait_for_app
+from support import REPO, screenshot, start_streamlit, stop_streamlit, wait_for_app
 
 from dashboard import auth, store
 
