@@ -138,6 +138,20 @@ def stop_streamlit(proc) -> None:
         proc.kill()
 
 
+def contributor_run_dir(tmp_path: Path, password: str) -> Path:
+    """A directory for `start_streamlit(cwd=...)`: the project's config.toml and a secrets.toml that
+    names one contributor, alice, with this password."""
+    from dashboard import auth
+
+    cwd = tmp_path / "run"
+    (cwd / ".streamlit").mkdir(parents=True)
+    shutil.copy(REPO / ".streamlit" / "config.toml", cwd / ".streamlit" / "config.toml")
+    (cwd / ".streamlit" / "secrets.toml").write_text(
+        f'[contributors.alice]\nname = "Alice Example"\npassword_hash = "{auth.hash_password(password)}"\n'
+    )
+    return cwd
+
+
 def start_streamlit(data_root: Path, extra_env: dict | None = None, cwd: Path | None = None):
     """Start the app on a free port; returns (process, base URL). The caller stops it.
 

@@ -18,25 +18,19 @@ import pyarrow.csv as pacsv
 
 from dashboard.spreadsheet import FORMULA_STARTS, neutralise
 
-__all__ = ["FORMULA_STARTS", "neutralise", "safe_frame", "to_csv", "to_geojson"]
+__all__ = ["FORMULA_STARTS", "neutralise", "to_csv", "to_geojson"]
 
 DATE_COLUMNS = ("date", "last_updated")
 
 
-def _safe_column(col: pd.Series) -> pd.Series:
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        cats = col.cat.categories
-        if any(isinstance(c, str) and c.startswith(FORMULA_STARTS) for c in cats):
-            col = col.astype(object).map(neutralise)  # rare: only the affected columns pay for it
-        return col
-    if pd.api.types.is_string_dtype(col.dtype) or col.dtype == object:
-        risky = col.astype("string").str.startswith(FORMULA_STARTS).fillna(False).to_numpy(dtype=bool)
-        if not risky.any():
-            return col  # as it is: the published text stays in Arrow's memory, no Python strings made
-        text = col.astype(object).copy()
-        text[risky] = text[risky].map(neutralise)
-        return text
-    return col
+def _neutralised_text(col: pd.Series) -> pd.Series:
+    """A text column with formula-like cells neutralised; as it is (still Arrow) when none is."""
+    risky = col.astype("string").str.startswith(FORMULA_STARTS).fillna(False).to_numpy(dtype=bool)
+    if not risky.any():
+        return col  # the published text stays in Arrow's memory, no Python strings made
+    text = col.astype(object).copy()
+    text[risky] = text[risky].map(neutralise)
+    return text
 
 
 def _iso_dates(col: pd.Series) -> pd.Series:
@@ -46,14 +40,9 @@ def _iso_dates(col: pd.Series) -> pd.Series:
     return pd.Series(text, index=col.index, name=col.name)
 
 
-def safe_frame(records: pd.DataFrame, neutralised: bool = True) -> pd.DataFrame:
-    """Records with dates written as YYYY-MM-DD and, for a spreadsheet, formula-like text neutralised."""
-    out = {}
-    for c in records.columns:
-        if c in DATE_COLUMNS:
-            out[c] = _iso_dates(records[c])
-        else:
-            out[c] = _safe_column(records[c]) if neutralised else records[c]
+def _dated_frame(records: pd.DataFrame) -> pd.DataFrame:
+    """Records with dates written as YYYY-MM-DD, everything else as published."""
+    out = {c: _iso_dates(records[c]) if c in DATE_COLUMNS else records[c] for c in records.columns}
     return pd.DataFrame(out, index=records.index)
 
 
@@ -67,7 +56,7 @@ def _arrow_column(name: str, col: pd.Series) -> pa.Array:
         col = col.cat.rename_categories(lambda c: neutralise(c))  # each category checked once
         return pa.array(col, from_pandas=True).cast(pa.string())
     if pd.api.types.is_string_dtype(col.dtype) or col.dtype == object:
-        col = _safe_column(col)
+        col = _neutralised_text(col)
     return pa.array(col, from_pandas=True)
 
 
@@ -103,7 +92,7 @@ def to_geojson(records: pd.DataFrame) -> bytes:
 
     Values are kept exactly as published: no spreadsheet opens GeoJSON, so the CSV's apostrophe before
     formula-like text would only change the data."""
-    frame = safe_frame(records, neutralised=False)
+    frame = _dated_frame(records)
     lat, lon = records["latitude"].to_numpy(dtype=float), records["longitude"].to_numpy(dtype=float)
     props = [c for c in frame.columns if c not in ("latitude", "longitude")]
     placed = ~(np.isnan(lat) | np.isnan(lon))

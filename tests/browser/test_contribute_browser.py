@@ -13,9 +13,9 @@ import shutil
 
 import pandas as pd
 import pytest
-from support import REPO, screenshot, start_streamlit, stop_streamlit, wait_for_app
+from support import REPO, contributor_run_dir, screenshot, start_streamlit, stop_streamlit, wait_for_app
 
-from dashboard import auth, store
+from dashboard import store
 
 PASSWORD = "correct horse battery"
 DEMO_CSV = REPO / "data" / "sources" / "demo" / "encounters.csv"
@@ -25,12 +25,7 @@ DEMO_CSV = REPO / "data" / "sources" / "demo" / "encounters.csv"
 def setup(demo_root, tmp_path):
     root = tmp_path / "datasets"
     shutil.copytree(demo_root, root)
-    cwd = tmp_path / "run"
-    (cwd / ".streamlit").mkdir(parents=True)
-    shutil.copy(REPO / ".streamlit" / "config.toml", cwd / ".streamlit" / "config.toml")
-    (cwd / ".streamlit" / "secrets.toml").write_text(
-        f'[contributors.alice]\nname = "Alice Example"\npassword_hash = "{auth.hash_password(PASSWORD)}"\n'
-    )
+    cwd = contributor_run_dir(tmp_path, PASSWORD)
     # No file watcher: an edit to the source during the test would put a "File change" prompt in the
     # status widget, which wait_for_app reads as "still running".
     quiet = {"STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}

@@ -14,9 +14,9 @@ import shutil
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from support import REPO, SHOTS, start_streamlit, stop_streamlit
+from support import SHOTS, contributor_run_dir, start_streamlit, stop_streamlit
 
-from dashboard import auth, store
+from dashboard import store
 from dashboard.explore.record_history import record_history
 
 PASSWORD = "correct horse battery"
@@ -30,12 +30,7 @@ WAIT = 90000
 def app(reported_root, tmp_path):
     root = tmp_path / "datasets"
     shutil.copytree(reported_root, root)
-    cwd = tmp_path / "run"
-    (cwd / ".streamlit").mkdir(parents=True)
-    shutil.copy(REPO / ".streamlit" / "config.toml", cwd / ".streamlit" / "config.toml")
-    (cwd / ".streamlit" / "secrets.toml").write_text(
-        f'[contributors.alice]\nname = "Alice Example"\npassword_hash = "{auth.hash_password(PASSWORD)}"\n'
-    )
+    cwd = contributor_run_dir(tmp_path, PASSWORD)
     proc, base = start_streamlit(root, {"STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}, cwd=cwd)
     yield root, base
     stop_streamlit(proc)

@@ -17,9 +17,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from support import REPO, start_streamlit, stop_streamlit, wait_for_app
-
-from dashboard import auth
+from support import contributor_run_dir, start_streamlit, stop_streamlit, wait_for_app
 
 PASSWORD = "correct horse battery"
 MB = 1024 * 1024
@@ -36,12 +34,7 @@ def _rss_mb(pid: int) -> float:
 def server(demo_root, tmp_path):
     root = tmp_path / "datasets"
     shutil.copytree(demo_root, root)
-    cwd = tmp_path / "run"
-    (cwd / ".streamlit").mkdir(parents=True)
-    shutil.copy(REPO / ".streamlit" / "config.toml", cwd / ".streamlit" / "config.toml")
-    (cwd / ".streamlit" / "secrets.toml").write_text(
-        f'[contributors.alice]\nname = "Alice Example"\npassword_hash = "{auth.hash_password(PASSWORD)}"\n'
-    )
+    cwd = contributor_run_dir(tmp_path, PASSWORD)
     proc, base = start_streamlit(root, cwd=cwd)
     yield proc, base, root
     stop_streamlit(proc)
