@@ -21,7 +21,9 @@ visitor reads for `--think` seconds (uniformly 0.5x to 1.5x). Choices are random
 first options of each widget, so visitors share some views and not others, as on a busy day.
 
 An interaction's latency is send -> script_finished (a download: press -> file received). `--json`
-prints one object: sessions, interactions, p50_ms, p95_ms, errors, and per-step figures. Only
+prints one object: sessions, interactions, p50_ms, p95_ms, errors, and per-step figures; `servers`
+splits the figures by replica (behind nginx, its affinity cookie names it), `download_parts` splits a
+download into the server making the file, answering the GET, and the file arriving. Only
 http://127.0.0.1 is ever targeted; sessions and duration have hard caps.
 """
 
@@ -49,6 +51,7 @@ FIRST_OPTIONS = 8  # a visitor picks among a widget's first options (popular sta
 # state and no force recorded, so its visitors pick an encounter type, a period and a group).
 FILTERS = ("f_states", "f_types", "f_dates", "f_groups", "f_min_force")
 PERIOD_DAYS = 91  # a period picked on the dates filter: about a quarter
+AFFINITY_COOKIE = "encounters_route"  # deploy/nginx.conf.template: the replica (its port) a visitor is on
 PATH_STEPS = ("open", "charts", "filter", "record", "close", "download", "briefing", "area")
 
 
@@ -64,10 +67,16 @@ def percentile(values: list[float], q: float) -> float | None:
 class Stats:
     def __init__(self):
         self.latencies: list[tuple[str, float]] = []  # (step, seconds)
+        self.downloads: list = []  # stsession.Download, one a press
+        self.by_server: dict[str, list[float]] = {}  # replica (its affinity cookie) or URL -> seconds
         self.errors: Counter = Counter()
         self.examples: dict[str, str] = {}
         self.visits = self.completed = self.bytes = self.download_bytes = 0
         self.largest = 0
+
+    def record(self, step: str, seconds: float, server: str) -> None:
+        self.latencies.append((step, seconds))
+        self.by_server.setdefault(server, []).append(seconds)
 
     def error(self, step: str, what: str) -> None:
         key = f"{step}: {what.split(':')[0][:80]}"
@@ -103,6 +112,27 @@ class Stats:
             "largest_message_kb": round(self.largest / 1e3, 1),
             "download_bytes": self.download_bytes,  # as received: gzip-compressed where the server compresses
             "steps": steps,
+            # A download's time in three: the server making the file (press -> its URL), then
+            # answering the GET (its first bytes), then the whole file arriving (size-bound).
+            "download_parts": {
+                part: {
+                    "p50_ms": round(1000 * statistics.median(got), 1),
+                    "p95_ms": round(1000 * percentile(got, 95), 1),
+                }
+                for part in ("made_s", "answered_s", "received_s")
+                if (got := [getattr(d, part) for d in self.downloads])
+            },
+            "download_mb_max": round(max((d.bytes for d in self.downloads), default=0) / 1e6, 1),
+            # Behind a balancer: which replica served how many interactions, and how fast (its cookie
+            # names it); an uneven split or one slow replica shows here, not in the totals.
+            "servers": {
+                where: {
+                    "n": len(mine),
+                    "p50_ms": round(1000 * statistics.median(mine), 1),
+                    "p95_ms": round(1000 * percentile(mine, 95), 1),
+                }
+                for where, mine in sorted(self.by_server.items())
+            },
         }
 
 
@@ -138,8 +168,12 @@ class Visitor:
         self.stats.largest = max(self.stats.largest, run.bytes)
         if run.exceptions:
             raise LoadError("; ".join(run.exceptions))
-        self.stats.latencies.append((step, run.seconds))
+        self.stats.record(step, run.seconds, self._server())
         return run
+
+    def _server(self) -> str:
+        """The replica this visitor is on: the balancer's affinity cookie, else the URL it opened."""
+        return self.session.cookies.get(AFFINITY_COOKIE, self.base)
 
     async def visit(self) -> None:
         """One visitor's whole path; a failed step ends the visit (as a visitor would give up)."""
@@ -183,9 +217,10 @@ class Visitor:
             await self._pause()
             step = "download"
             if "x_csv" in run.downloads:
-                size, seconds = await self.session.download(run.downloads["x_csv"])
-                self.stats.download_bytes += size
-                self.stats.latencies.append(("download", seconds))
+                got = await self.session.download(run.downloads["x_csv"])
+                self.stats.download_bytes += got.bytes
+                self.stats.downloads.append(got)
+                self.stats.record("download", got.received_s, self._server())
             await self._pause()
             step = "briefing"
             run = await self._run("briefing", page="briefing")
@@ -291,6 +326,11 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"  {step:9} n={s['n']:5}  p50 {s['p50_ms']:8.1f} ms  p95 {s['p95_ms']:8.1f} ms  max {s['max_ms']:8.1f}"
             )
+        if len(out["servers"]) > 1:
+            for where, s in out["servers"].items():
+                print(f"  server {where}: n={s['n']}  p50 {s['p50_ms']} ms  p95 {s['p95_ms']} ms")
+        for part, s in out["download_parts"].items():
+            print(f"  download {part[:-2]:9} p50 {s['p50_ms']} ms  p95 {s['p95_ms']} ms")
         for kind, n in out["error_kinds"].items():
             print(f"  error x{n}: {out['error_examples'][kind]}")
     return 0

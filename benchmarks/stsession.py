@@ -100,6 +100,17 @@ class Run:
     buttons: dict[str, Widget] = field(default_factory=dict)  # by label, for buttons made without a key
 
 
+@dataclass
+class Download:
+    """A pressed download: its size as received, and seconds from the press until the server had made
+    the file (its URL came back), until the file's first bytes came, and until its last."""
+
+    bytes: int
+    made_s: float
+    answered_s: float
+    received_s: float
+
+
 class Session:
     """One browser tab: connect(), then run() for each interaction, download() for a deferred file."""
 
@@ -230,9 +241,9 @@ class Session:
         if widget.key:
             run.widgets[widget.key] = widget
 
-    async def download(self, file_id: str) -> tuple[int, float]:
+    async def download(self, file_id: str) -> Download:
         """Press a download button: a deferred file is made on the server (a backend operation over the
-        websocket), then fetched over HTTP as the browser does. Returns (bytes, seconds)."""
+        websocket), then fetched over HTTP as the browser does."""
         started = time.perf_counter()
         url = file_id
         if not file_id.startswith("/"):
@@ -247,10 +258,11 @@ class Session:
             if response.error_msg:
                 raise LoadError(f"download failed: {response.error_msg}")
             url = response.deferred_file.url
-        status, size = await asyncio.wait_for(http_download(self.base, url, self.cookies), self.timeout)
+        made = time.perf_counter() - started
+        status, size, first = await asyncio.wait_for(http_download(self.base, url, self.cookies), self.timeout)
         if status != 200:
             raise LoadError(f"download {url}: HTTP {status}")
-        return size, time.perf_counter() - started
+        return Download(size, made, first - started, time.perf_counter() - started)
 
     async def _read_until(self, future: asyncio.Future):
         run = Run(0.0, {}, 0, 0)
@@ -310,11 +322,12 @@ async def http_get(base: str, path: str, timeout: float, cookies: dict | None = 
     return status, body, set_cookies
 
 
-async def http_download(base: str, path: str, cookies: dict | None = None) -> tuple[int, int]:
+async def http_download(base: str, path: str, cookies: dict | None = None) -> tuple[int, int, float]:
     """A file as a browser downloads it: gzip accepted, the bytes counted as they arrive and dropped.
     Decompressing or keeping them is the browser's work in its own process; here it would stall the
     one event loop that drives every visitor (~0.2 s for a 56 MB CSV) and slow everyone's figures.
-    Returns the status and the bytes received after the headers."""
+    Returns the status, the bytes received after the headers, and when the headers had come
+    (time.perf_counter())."""
     parts = urlsplit(local_base(base))
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port, limit=2**20)
     try:
@@ -324,12 +337,13 @@ async def http_download(base: str, path: str, cookies: dict | None = None) -> tu
         )
         writer.write(request.encode())
         head = await reader.readuntil(b"\r\n\r\n")
+        answered = time.perf_counter()
         size = 0
         while chunk := await reader.read(2**20):
             size += len(chunk)
     finally:
         writer.close()
-    return int(head.split(None, 2)[1]), size
+    return int(head.split(None, 2)[1]), size, answered
 
 
 def _dechunk(data: bytes) -> bytes:

@@ -9,6 +9,7 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `streamlit run` puts only dashboard/ on the path
 
+from dashboard import config  # noqa: E402
 from dashboard.views import (  # noqa: E402
     about,
     briefing,
@@ -37,6 +38,8 @@ pages = [
     st.Page(about.render, title=t("About the data"), icon=":material/info:", url_path="about"),
     st.Page(report.render, title=t("Report"), icon=":material/campaign:", url_path="report"),
 ]
+if sys.getswitchinterval() != config.switch_interval_s():  # once per server process
+    sys.setswitchinterval(config.switch_interval_s())
 media_files.keep_pressed_downloads()  # a pressed Download CSV is not swept before it is fetched
 signed_in = contribute.signed_in()
 # Only a signed-in contributor's session may send the server a dataset (views/uploads.py, issue 14).

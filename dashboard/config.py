@@ -66,3 +66,25 @@ def max_decompressed_bytes() -> int:
     """The most a .gz input may expand to (setting `max_decompressed_mb`): a 10 MB gzip can hold
     gigabytes, and the reader refuses it as soon as its output passes this, before using more memory."""
     return int(float(settings().get("max_decompressed_mb", DEFAULT_MAX_DECOMPRESSED_MB)) * 1_000_000)
+
+
+DEFAULT_DOWNLOAD_CACHE_MB = 256
+
+
+def download_cache_bytes() -> int:
+    """Memory each server process keeps for recent downloads shared by visitors of the same view
+    (setting `download_cache_mb`). A file up to half of it is kept: at the default, the whole ICE
+    FY2019 CSV (56 MB), which a spike's visitors of an unfiltered link all press."""
+    return int(float(settings().get("download_cache_mb", DEFAULT_DOWNLOAD_CACHE_MB)) * 2**20)
+
+
+DEFAULT_SWITCH_INTERVAL_MS = 50
+
+
+def switch_interval_s() -> float:
+    """How long a thread of the server may keep Python's lock while another waits (setting
+    `switch_interval_ms`; Python's own default is 5 ms). Every visitor's script runs in its own thread
+    of one process, and each hand-over of the lock may wait for the operating system to schedule the
+    other thread: with two replicas busy on two cores, hand-overs every 5 ms left each replica idle half
+    the time while its visitors waited (benchmarks/RESULTS.md, "Capacity figures")."""
+    return float(settings().get("switch_interval_ms", DEFAULT_SWITCH_INTERVAL_MS)) / 1000

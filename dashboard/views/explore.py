@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from dashboard import i18n
+from dashboard import config, i18n
 from dashboard.explore import aggregate, export, figures, mapfig, mappreview, mapview, record_text, summaries
 from dashboard.explore import filters as flt
 from dashboard.explore.data import MULTI_COLUMNS
@@ -184,7 +184,7 @@ def _selected_ids(name: str, version: int, filters: flt.Filters, kind: str, keys
 @st.cache_resource(show_spinner=False)
 def _shared_downloads() -> export.SharedFiles:
     """One store of recent downloads for the whole server: visitors of one link share one file."""
-    return export.SharedFiles()
+    return export.SharedFiles(budget=config.download_cache_bytes())
 
 
 def _export(name: str, version: int, filters: flt.Filters, fmt: str):

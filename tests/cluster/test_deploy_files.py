@@ -149,6 +149,19 @@ def test_websocket_and_upload_settings_are_the_same(nginx, manifest):
     }
 
 
+def test_downloads_are_taken_from_the_replica_at_once_in_both(nginx, manifest):
+    """A download is read from the replica into large buffers (then a temporary file), not a few kB at a
+    time at the visitor's pace, which held a busy replica's event loop for seconds."""
+    ann = manifest["Ingress"]["metadata"]["annotations"]
+    media = find(nginx, "location", "/media/")[0]
+    assert value(media, "proxy_buffering") == [ann[ANNOTATION + "proxy-buffering"]] == ["on"]
+    assert value(media, "proxy_buffer_size") == [ann[ANNOTATION + "proxy-buffer-size"]]
+    count, size = value(media, "proxy_buffers")
+    assert (count, size) == (ann[ANNOTATION + "proxy-buffers-number"], ann[ANNOTATION + "proxy-buffer-size"])
+    assert value(media, "proxy_max_temp_file_size") == [ann[ANNOTATION + "proxy-max-temp-file-size"]]
+    assert int(count) * int(size.rstrip("m")) >= 16, "less than 16 MB of buffers: most of a download goes to disk"
+
+
 def test_the_replicas_run_alike(manifest):
     """Container, probes and Service agree on one port; the replicas get what the launcher gives its own."""
     pod = manifest["Deployment"]["spec"]["template"]["spec"]

@@ -155,3 +155,73 @@ def test_shared_files_keep_within_their_budget_and_never_keep_a_huge_file():
     assert files.get("huge", lambda: b"0123456789") == b"0123456789"
     assert files.get("huge", lambda: b"rebuilt!!!") == b"rebuilt!!!"  # larger than `largest`: not kept
     assert len(files) == 3  # a, c, b
+
+
+def test_visitors_pressing_while_a_file_is_built_wait_for_that_one_build():
+    """A spike's first presses of one view arrive together: one build, everyone gets its bytes."""
+    import threading
+
+    files, started, release, builds = export.SharedFiles(), threading.Event(), threading.Event(), []
+
+    def build():
+        builds.append(1)
+        started.set()
+        release.wait(10)  # still building while the others press
+        return b"the view"
+
+    got = []
+    first = threading.Thread(target=lambda: got.append(files.get("view", build)))
+    first.start()
+    assert started.wait(10)
+    others = [threading.Thread(target=lambda: got.append(files.get("view", build))) for _ in range(3)]
+    for thread in others:
+        thread.start()
+    release.set()
+    for thread in [first, *others]:
+        thread.join(10)
+    assert got == [b"the view"] * 4 and len(builds) == 1
+
+
+def test_a_failed_build_fails_its_waiters_and_is_not_kept():
+    import threading
+
+    files, started, release = export.SharedFiles(), threading.Event(), threading.Event()
+
+    def broken():
+        started.set()
+        release.wait(10)
+        raise OSError("disk gone")
+
+    errors = []
+
+    def press():
+        try:
+            files.get("view", broken)
+        except OSError as exc:
+            errors.append(str(exc))
+
+    first = threading.Thread(target=press)
+    first.start()
+    assert started.wait(10)
+    second = threading.Thread(target=press)
+    second.start()
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert errors == ["disk gone", "disk gone"]
+    assert files.get("view", lambda: b"built again") == b"built again"  # the next press builds afresh
+
+
+def test_the_deployment_shares_a_whole_large_dataset_download():
+    """At the shipped setting, the unfiltered CSV of ICE FY2019 (56 MB) is built once and shared."""
+    from dashboard import config
+
+    files, builds = export.SharedFiles(budget=config.download_cache_bytes()), []
+    whole = bytes(56 * 2**20)
+
+    def build():
+        builds.append(1)
+        return whole
+
+    assert files.get("ice", build) is whole and files.get("ice", build) is whole
+    assert len(builds) == 1
