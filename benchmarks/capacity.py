@@ -7,8 +7,9 @@
 For each dataset a fresh server is started (ports from --port up), warmed by one visitor, then loaded
 by benchmarks/load.py at 1, 2, 4, 8, 12, 16, 20, 24, 32, ... concurrent visitors, `--step` seconds each (up to 3x
 that for a few visitors, to expect at least 12 interactions), until the p95 of
-their interactions passes 1 s (or more than 1% of them fail); one more level half-way between the last that
-held and the first that did not narrows it. Capacity is the largest level that held. Beside each
+their interactions passes 1 s (or more than 1% of them fail); then levels half-way between the last that
+held and the first that did not narrow it to 2 visitors (32 held, 48 did not: 40, then 36 or 44, then
+one more), the same for every series. Capacity is the largest level that held. Beside each
 level: the server's CPU use (100% = one core), its memory, and the load tool's own CPU use (it shares
 the machine). The curve goes to a PNG, the figures to benchmarks/RESULTS.md (a section below the line
 that benchmarks/run.py keeps), with the machine's load average, which on a shared machine matters.
@@ -118,7 +119,7 @@ def _duration(sessions: int, seconds: float, think: float) -> float:
 
 
 def ramp(servers: tuple, query: str, levels: list[int], seconds: float, think: float, label: str) -> dict:
-    """Levels in order until one does not hold, then one level half-way; the largest that held.
+    """Levels in order until one does not hold, then halving the gap to 2 visitors; the largest that held.
     `servers`: (urls the visitors open, process ids to measure, urls that reach every process)."""
     urls, pids, warm = servers
     log(f"{label}: warming up (one visitor a server)")
@@ -135,12 +136,15 @@ def ramp(servers: tuple, query: str, levels: list[int], seconds: float, think: f
         else:
             failed = n
             break
-    if failed and held and failed - held > 1:
+    while failed and held and failed - held > 2:  # halve the gap until it is 2 visitors at most
         n = (held + failed) // 2
         point = measure(urls, pids, query, n, _duration(n, seconds, think), think)
         points.append(point)
         log(f"{label}: {n} sessions: p95 {point['p95_ms']} ms, {point['errors']} errors")
-        held = n if point["held"] else held
+        if point["held"]:
+            held = n
+        else:
+            failed = n
     points.sort(key=lambda p: p["sessions"])
     return {"label": label, "capacity": held, "first_failed": failed, "points": points}
 
