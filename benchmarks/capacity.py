@@ -38,6 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import load, serve  # noqa: E402
+from benchmarks.cpu_scaling import spin  # noqa: E402
 
 REPO = serve.REPO
 WORK = REPO / "benchmarks" / "work" / "capacity"
@@ -93,12 +94,17 @@ def measure(urls, pids, query: str, sessions: int, seconds: float, think: float,
     args = load.parse_args(["--url", ",".join(urls), "--query", query, "--sessions", str(sessions)])
     args.once = once
     args.duration, args.think, args.ramp, args.grace = seconds, think, min(think, seconds / 4), 20
+    # The machine's speed just before the level: rounds of a fixed pure-Python loop in 0.5 s, with no
+    # visitor running. This virtual machine's speed drifts by a third and more between minutes (the
+    # load tool's own CPU per interaction moved with it), and a capacity scales with it.
+    speed = spin(0.5) * 2
     cpu0, self0, t0 = _cpu_of(pids), resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
     out = asyncio.run(load.run_load(args))
     wall = time.monotonic() - t0
     self1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = _cpu_of(pids) - cpu0
     out["server_cpu_pct"] = round(100 * cpu / wall, 1)
+    out["machine_speed"] = speed
     out["server_cpu_ms_per_interaction"] = round(1000 * cpu / out["interactions"]) if out["interactions"] else None
     out["tool_cpu_pct"] = round(100 * (self1.ru_utime + self1.ru_stime - self0.ru_utime - self0.ru_stime) / wall, 1)
     out["server_rss_mb"] = round(sum(serve.rss_mb(p) for p in pids if Path(f"/proc/{p}").exists()))
@@ -146,7 +152,9 @@ def ramp(servers: tuple, query: str, levels: list[int], seconds: float, think: f
         else:
             failed = n
     points.sort(key=lambda p: p["sessions"])
-    return {"label": label, "capacity": held, "first_failed": failed, "points": points}
+    speeds = sorted(p["machine_speed"] for p in points)
+    speed = speeds[len(speeds) // 2]
+    return {"label": label, "capacity": held, "first_failed": failed, "points": points, "machine_speed": speed}
 
 
 # --------------------------------------------------------------------------- servers
@@ -276,6 +284,8 @@ def section(info: dict, series: list[dict], ratio: float | None, png: Path) -> s
         f"Measured {info['started']} with `{info['command']}`"
         f"{' (**--quick**: short steps, few levels)' if info['quick'] else ''}.",
         f"Machine: {info['nproc']} cores; at the start {info['load_start']}; at the end {info['load_end']}.",
+        "Machine speed: rounds a second of a fixed Python loop, measured just before each level with no visitor "
+        "running (this virtual machine's speed drifts between minutes; a capacity moves with it).",
         f"Each visitor follows benchmarks/load.py's path with {info['think']} s of reading between steps "
         f"(uniform 0.5x-1.5x); a level holds when the p95 of every interaction is <= 1 s with errors in at most 1% of them; "
         f"{info['step']} s a level. Server CPU: 100% is one core. The load tool runs on the same machine.",
@@ -283,15 +293,15 @@ def section(info: dict, series: list[dict], ratio: float | None, png: Path) -> s
         f"![capacity curve]({png.name})",
         "",
         "| series | sessions | interactions | p50 | p95 | errors | server CPU | server CPU per interaction | server RSS "
-        "| load tool CPU | held |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| load tool CPU | machine speed | held |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for s in series:
         for p in s["points"]:
             lines.append(
                 f"| {s['label']} | {p['sessions']} | {p['interactions']} | {p['p50_ms']} ms | {p['p95_ms']} ms | "
                 f"{p['errors']} | {p['server_cpu_pct']}% | {p['server_cpu_ms_per_interaction']} ms | "
-                f"{p['server_rss_mb']} MB | {p['tool_cpu_pct']}% | "
+                f"{p['server_rss_mb']} MB | {p['tool_cpu_pct']}% | {p['machine_speed']:,} | "
                 f"{'yes' if p['held'] else '**no**'} |"
             )
     lines += ["", "Capacity (largest level that held):", ""]
@@ -305,6 +315,13 @@ def section(info: dict, series: list[dict], ratio: float | None, png: Path) -> s
             )
     if ratio is not None:
         lines.append(f"- two replicas ÷ one process: **{ratio:.2f}×** (target ≥ 1.6×)")
+        one, two = series[0], series[-1]
+        drift = two["machine_speed"] / one["machine_speed"]
+        lines.append(
+            f"- the machine's speed (a fixed Python loop before each level, median of the series) during the "
+            f"replicas' levels was **{drift:.2f}×** its speed during the one process's; "
+            f"the ratio at equal speed: **{ratio / drift:.2f}×**"
+        )
     lines += ["", END]
     return "\n".join(lines)
 

@@ -18,6 +18,7 @@ def _point(sessions: int, p95: float, held: bool) -> dict:
         "server_cpu_ms_per_interaction": 90,
         "server_rss_mb": 320,
         "tool_cpu_pct": 1.0,
+        "machine_speed": 1000,
         "held": held,
     }
 
@@ -28,12 +29,14 @@ SERIES = [
         "capacity": 4,
         "first_failed": 8,
         "points": [_point(1, 100, True), _point(4, 800, True), _point(8, 2500, False)],
+        "machine_speed": 1000,
     },
     {
         "label": "two",
         "capacity": 8,
         "first_failed": 16,
         "points": [_point(1, 90, True), _point(8, 900, True), _point(16, 3000, False)],
+        "machine_speed": 1250,
     },
 ]
 INFO = {
@@ -52,6 +55,9 @@ def test_the_section_replaces_the_last_one_and_keeps_the_rest(tmp_path):
     results = tmp_path / "RESULTS.md"
     results.write_text("# Benchmark results\n\nkept above\n")
     capacity.write_results(results, capacity.section(INFO, SERIES, 2.0, tmp_path / "capacity.png"))
+    both = results.read_text()
+    # the replicas ran on a machine 1.25x as fast: 2.0x the visitors is 1.6x at equal speed
+    assert "**2.00×**" in both and "**1.25×**" in both and "at equal speed: **1.60×**" in both
     capacity.write_results(results, capacity.section(INFO, SERIES[:1], None, tmp_path / "capacity.png"))
     text = results.read_text()
     assert text.startswith("# Benchmark results\n\nkept above\n")
@@ -60,6 +66,9 @@ def test_the_section_replaces_the_last_one_and_keeps_the_rest(tmp_path):
     assert "two" not in text  # the second report replaced the first
     results.write_text(text + "\nkept below\n")
     capacity.write_results(results, capacity.section(INFO, SERIES, 2.0, tmp_path / "capacity.png"))
+    both = results.read_text()
+    # the replicas ran on a machine 1.25x as fast: 2.0x the visitors is 1.6x at equal speed
+    assert "**2.00×**" in both and "**1.25×**" in both and "at equal speed: **1.60×**" in both
     assert results.read_text().endswith("kept below\n")
     assert "two replicas ÷ one process: **2.00×**" in results.read_text()
 
