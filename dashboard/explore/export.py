@@ -122,7 +122,7 @@ class SharedFiles:
 
     When a story breaks, thousands of visitors open one shared link and many press Download CSV on the
     same view. The first press builds the file; presses of the same view while it is being built wait
-    for that build (on a busy server seven visitors building the same 56 MB file at once took 6-9 s
+    for that build (on a busy server seven visitors building the same 56 MB file at once took 4-9 s
     each, against one build of under a second); later presses get the same bytes. Files larger than
     `largest` are handed to the visitors waiting for them but not kept. Safe to use from several
     threads (downloads are built outside the script's thread).
