@@ -38,8 +38,7 @@ pages = [
     st.Page(about.render, title=t("About the data"), icon=":material/info:", url_path="about"),
     st.Page(report.render, title=t("Report"), icon=":material/campaign:", url_path="report"),
 ]
-if sys.getswitchinterval() != config.switch_interval_s():  # once per server process
-    sys.setswitchinterval(config.switch_interval_s())
+sys.setswitchinterval(config.switch_interval_s())  # the server process's; the same value at every run
 media_files.keep_pressed_downloads()  # a pressed Download CSV is not swept before it is fetched
 signed_in = contribute.signed_in()
 # Only a signed-in contributor's session may send the server a dataset (views/uploads.py, issue 14).
